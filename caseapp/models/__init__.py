@@ -1,0 +1,25 @@
+"""The data model: one module per aggregate, all imported here so metadata is complete."""
+
+from caseapp.models.base import Base, utcnow
+from caseapp.models.case import Applicant, Case, Dependant, ReferenceCounter
+from caseapp.models.deposit import DepositEvidence
+from caseapp.models.document import Document, DocumentKind
+from caseapp.models.history import AuditEntry, CheckRun, StatusChange
+from caseapp.models.user import Role, User
+
+__all__ = [
+    "Applicant",
+    "AuditEntry",
+    "Base",
+    "Case",
+    "CheckRun",
+    "Dependant",
+    "DepositEvidence",
+    "Document",
+    "DocumentKind",
+    "ReferenceCounter",
+    "Role",
+    "StatusChange",
+    "User",
+    "utcnow",
+]

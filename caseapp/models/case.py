@@ -1,0 +1,146 @@
+"""The client file: a case, its principal applicant and the dependants."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseapp.models.base import Base, utcnow
+from caseapp.models.types import enum_type
+from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
+from caseapp.rules.workflow import CaseStatus
+
+if TYPE_CHECKING:
+    from caseapp.models.deposit import DepositEvidence
+    from caseapp.models.document import Document
+    from caseapp.models.user import User
+
+
+class ReferenceCounter(Base):
+    """The last case number handed out per year, so references are never reused."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_updated_at", "status", "updated_at"),
+        Index("ix_cases_consultant_id_updated_at", "consultant_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    consultant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_type(CaseStatus, "status"), default=CaseStatus.INTAKE
+    )
+    planned_submission_date: Mapped[date | None]
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.now(), index=True
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Optimistic locking: every change to the case or its parts bumps this number.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    consultant: Mapped[User] = relationship(foreign_keys=[consultant_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    applicant: Mapped[Applicant] = relationship(
+        back_populates="case", uselist=False, cascade="all, delete-orphan"
+    )
+    dependants: Mapped[list[Dependant]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Dependant.id"
+    )
+    deposits: Mapped[list[DepositEvidence]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="DepositEvidence.id"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="case",
+        cascade="all, delete-orphan",
+        order_by="Document.id",
+        foreign_keys="Document.case_id",
+    )
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status.is_closed
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.status.value}>"
+
+
+def _answer(name: str) -> Mapped[Answer]:
+    return mapped_column(
+        enum_type(Answer, name), default=Answer.UNKNOWN, server_default=Answer.UNKNOWN.value
+    )
+
+
+class Applicant(Base):
+    """The principal applicant: one per case."""
+
+    __tablename__ = "applicants"
+    __table_args__ = (Index("ix_applicants_family_name_given_name", "family_name", "given_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    chinese_name: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    date_of_birth: Mapped[date | None]
+    nationality: Mapped[str | None] = mapped_column(String(3))
+    passport_number: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    passport_expiry: Mapped[date | None]
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+
+    criminal_record: Mapped[Answer] = _answer("criminal_record")
+    adverse_immigration_record: Mapped[Answer] = _answer("adverse_immigration_record")
+
+    english_written: Mapped[Answer] = _answer("english_written")
+    english_spoken: Mapped[Answer] = _answer("english_spoken")
+    chinese_written: Mapped[Answer] = _answer("chinese_written")
+    putonghua_spoken: Mapped[Answer] = _answer("putonghua_spoken")
+    cantonese_spoken: Mapped[Answer] = _answer("cantonese_spoken")
+
+    highest_qualification: Mapped[Qualification | None] = mapped_column(
+        enum_type(Qualification, "highest_qualification")
+    )
+    qualification_recognised: Mapped[Answer] = _answer("qualification_recognised")
+
+    case: Mapped[Case] = relationship(back_populates="applicant")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class Dependant(Base):
+    __tablename__ = "dependants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[Relationship] = mapped_column(
+        "relationship", enum_type(Relationship, "relationship")
+    )
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date | None]
+    marital_status: Mapped[MaritalStatus | None] = mapped_column(
+        enum_type(MaritalStatus, "marital_status")
+    )
+    nationality: Mapped[str | None] = mapped_column(String(3))
+
+    case: Mapped[Case] = relationship(back_populates="dependants")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()

@@ -1,0 +1,78 @@
+"""What happened to a case: status moves, requirement-check runs and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseapp.models.base import Base, JSONDocument, utcnow
+from caseapp.models.types import enum_type
+from caseapp.rules.workflow import CaseStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Mapper
+
+    from caseapp.models.user import User
+
+
+class StatusChange(Base):
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[CaseStatus | None] = mapped_column(enum_type(CaseStatus, "from_status"))
+    to_status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus, "to_status"))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    override: Mapped[bool] = mapped_column(default=False)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    changed_by: Mapped[User] = relationship()
+
+
+class CheckRun(Base):
+    """One run of the QMAS checks: never edited, the full result kept as it was shown."""
+
+    __tablename__ = "check_runs"
+    __table_args__ = (Index("ix_check_runs_case_id_run_at", "case_id", "run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    run_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    run_at: Mapped[datetime] = mapped_column(default=utcnow)
+    check_date: Mapped[date]
+    rule_set_version: Mapped[str] = mapped_column(String(40))
+    verdict: Mapped[str] = mapped_column(String(20))
+    # The case's version when it ran: a later change to the case makes the run out of date.
+    case_version: Mapped[int] = mapped_column(Integer)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+    run_by: Mapped[User] = relationship()
+
+
+class AuditEntry(Base):
+    """Append-only record of every change: who, when, what, old and new values."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_case_id_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(60))
+    # {field: [old, new]} with values as the strings a person reads.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+    user: Mapped[User | None] = relationship()
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _audit_is_append_only(mapper: Mapper[Any], connection: Connection, target: AuditEntry) -> None:
+    raise RuntimeError("audit entries are append-only")

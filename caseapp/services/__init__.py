@@ -1,0 +1,1 @@
+"""Use cases that change state: one transaction each, the audit trail written here."""

@@ -1,0 +1,230 @@
+"""Client files: open a case, edit the applicant, add, edit and remove dependants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import update
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseapp.extensions import db
+from caseapp.models import Applicant, Case, Dependant, ReferenceCounter, Role, User, utcnow
+from caseapp.services import audit
+from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
+
+T = TypeVar("T")
+
+APPLICANT_FIELDS = [
+    "given_name",
+    "family_name",
+    "chinese_name",
+    "date_of_birth",
+    "nationality",
+    "passport_number",
+    "passport_expiry",
+    "email",
+    "phone",
+    "criminal_record",
+    "adverse_immigration_record",
+    "english_written",
+    "english_spoken",
+    "chinese_written",
+    "putonghua_spoken",
+    "cantonese_spoken",
+    "highest_qualification",
+    "qualification_recognised",
+]
+DEPENDANT_FIELDS = [
+    "relation",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "marital_status",
+    "nationality",
+]
+
+
+def next_reference(year: int) -> str:
+    """``QM-<year>-<number>``: numbers count up per year and are never handed out twice.
+
+    The counter row is updated in the caller's transaction, so on PostgreSQL concurrent
+    openings queue on its row lock and on SQLite on the write lock.
+    """
+    result = db.session.execute(
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_number=ReferenceCounter.last_number + 1)
+        .returning(ReferenceCounter.last_number)
+    ).scalar_one_or_none()
+    if result is None:
+        db.session.add(ReferenceCounter(year=year, last_number=1))
+        db.session.flush()
+        result = 1
+    return f"QM-{year}-{result:06d}"
+
+
+def _only_known_fields(values: dict[str, Any], allowed: list[str]) -> dict[str, Any]:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValidationFailed({f: ["Unknown field."] for f in sorted(unknown)})
+    return values
+
+
+def _ensure_assignable(consultant: User) -> None:
+    if consultant.role is not Role.CONSULTANT or not consultant.active:
+        raise ValidationFailed({"consultant": ["Cases are assigned to active consultants."]})
+
+
+def open_case(
+    actor: User,
+    applicant: dict[str, Any],
+    consultant: User | None = None,
+    planned_submission_date: date | None = None,
+) -> Case:
+    """Open a client file for ``applicant``, assigned to ``consultant`` (default: the actor)."""
+    consultant = consultant or actor
+    _ensure_assignable(consultant)
+    values = _only_known_fields(applicant, APPLICANT_FIELDS)
+    now = utcnow()
+    case = Case(
+        reference=next_reference(now.year),
+        consultant=consultant,
+        planned_submission_date=planned_submission_date,
+        opened_at=now,
+        updated_at=now,
+        updated_by=actor,
+    )
+    case.applicant = Applicant(**values)
+    db.session.add(case)
+    try:
+        db.session.flush()
+        audit.record(actor, "case_opened", "case", {"reference": [None, case.reference],
+                     "consultant": [None, consultant.name]}, case=case)
+        audit.record(actor, "created", "applicant",
+                     audit.snapshot(case.applicant, list(values)), case=case)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return case
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != case.version:
+        raise ConflictError(
+            case.version, case.updated_by.name if case.updated_by else None, case.updated_at
+        )
+
+
+def ensure_editable(case: Case) -> None:
+    if case.is_closed:
+        raise NotAllowed(f"This case is {case.status.label.lower()} and can no longer be changed.")
+
+
+def change_case(
+    actor: User, case: Case, expected_version: int | None, change: Callable[[], T]
+) -> T:
+    """Run ``change`` against ``case`` as one attributable, version-checked transaction.
+
+    The case row is touched (updated_at, updated_by) so its version moves on; a concurrent
+    save from the same version then fails at flush, and the caller gets a ConflictError
+    with nothing written.
+    """
+    ensure_editable(case)
+    _check_version(case, expected_version)
+    try:
+        outcome = change()
+        case.updated_at = utcnow()
+        case.updated_by = actor
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(case)
+        raise ConflictError(
+            case.version, case.updated_by.name if case.updated_by else None, case.updated_at
+        ) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return outcome
+
+
+def update_applicant(
+    actor: User, case: Case, values: dict[str, Any], expected_version: int | None
+) -> dict[str, list[str | None]]:
+    """Save the applicant's details; returns the changed fields (empty: nothing to save)."""
+    values = _only_known_fields(values, APPLICANT_FIELDS)
+
+    def change() -> dict[str, list[str | None]]:
+        changes = audit.apply_changes(case.applicant, values)
+        if changes:
+            audit.record(actor, "updated", "applicant", changes, case=case)
+        return changes
+
+    ensure_editable(case)
+    _check_version(case, expected_version)
+    if not _would_change(case.applicant, values):
+        return {}
+    return change_case(actor, case, expected_version, change)
+
+
+def _would_change(target: object, values: dict[str, Any]) -> bool:
+    return any(getattr(target, k) != v for k, v in values.items())
+
+
+def add_dependant(
+    actor: User, case: Case, values: dict[str, Any], expected_version: int | None
+) -> Dependant:
+    values = _only_known_fields(values, DEPENDANT_FIELDS)
+
+    def change() -> Dependant:
+        dependant = Dependant(**values)
+        case.dependants.append(dependant)
+        db.session.flush()
+        audit.record(actor, "created", f"dependant:{dependant.id}",
+                     audit.snapshot(dependant, list(values)), case=case)
+        return dependant
+
+    return change_case(actor, case, expected_version, change)
+
+
+def update_dependant(
+    actor: User,
+    case: Case,
+    dependant: Dependant,
+    values: dict[str, Any],
+    expected_version: int | None,
+) -> dict[str, list[str | None]]:
+    values = _only_known_fields(values, DEPENDANT_FIELDS)
+    if dependant.case_id != case.id:
+        raise NotAllowed("That dependant belongs to another case.")
+
+    def change() -> dict[str, list[str | None]]:
+        changes = audit.apply_changes(dependant, values)
+        if changes:
+            audit.record(actor, "updated", f"dependant:{dependant.id}", changes, case=case)
+        return changes
+
+    ensure_editable(case)
+    _check_version(case, expected_version)
+    if not _would_change(dependant, values):
+        return {}
+    return change_case(actor, case, expected_version, change)
+
+
+def remove_dependant(
+    actor: User, case: Case, dependant: Dependant, expected_version: int | None
+) -> None:
+    if dependant.case_id != case.id:
+        raise NotAllowed("That dependant belongs to another case.")
+
+    def change() -> None:
+        audit.record(actor, "removed", f"dependant:{dependant.id}",
+                     {f: [audit.display_value(getattr(dependant, f)), None]
+                      for f in DEPENDANT_FIELDS}, case=case)
+        case.dependants.remove(dependant)
+
+    change_case(actor, case, expected_version, change)
+

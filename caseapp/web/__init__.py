@@ -1,0 +1,1 @@
+"""HTML blueprints: auth, cases (consultants), and their forms."""

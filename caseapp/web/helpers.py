@@ -1,0 +1,48 @@
+"""Template filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pycountry
+from flask import Flask
+from flask_login import current_user
+
+from caseapp.rules.workflow import CaseStatus
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return "—"
+    country = pycountry.countries.get(alpha_3=code)
+    return f"{country.name} ({code})" if country else code
+
+
+def format_money(value: Decimal | None, currency: str = "HKD") -> str:
+    if value is None:
+        return "—"
+    return f"{currency} {value:,.2f}"
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def label(value: Any) -> str:
+    """The human label of a vocabulary value (enums carry ``label``), else the value."""
+    if value is None:
+        return "—"
+    return getattr(value, "label", str(value))
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        country=country_name, money=format_money, datefmt=format_date, label=label
+    )
+    app.jinja_env.globals.update(CaseStatus=CaseStatus, current_user=current_user)

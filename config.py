@@ -1,0 +1,116 @@
+"""Configuration classes; ``CASEAPP_*`` environment variables override them.
+
+``CASEAPP_ENV`` picks the class (development, testing, production). Every other
+``CASEAPP_<NAME>`` variable overrides the setting ``<NAME>``, with three friendlier
+spellings: ``CASEAPP_DATABASE_URL``, ``CASEAPP_SECRET_KEY`` and ``CASEAPP_UPLOAD_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+
+# Friendly variable names that map onto Flask / Flask-SQLAlchemy setting names.
+ENV_ALIASES = {
+    "CASEAPP_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+}
+
+
+class Config:
+    SECRET_KEY = DEV_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'caseapp.sqlite3'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    # The request body may carry a little form overhead on top of the file itself.
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a consultant keeps a form open through a working day
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+
+    CASES_PER_PAGE = 50
+    STALE_CASE_DAYS = 14
+
+    # QMAS rule-set overrides; None keeps the value of the packaged rule set.
+    RULE_SET_VERSION: str | None = None
+    DEPOSIT_SINGLE_HKD: str | None = None
+    DEPOSIT_FAMILY_HKD: str | None = None
+    DEPOSIT_FRESHNESS_MONTHS: int | None = None
+    PASSPORT_WARNING_MONTHS: int | None = None
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SECRET_KEY = "testing-secret-key"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10}
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def _coerce(current: Any, raw: str) -> Any:
+    """Give an environment string the type of the setting it overrides."""
+    if isinstance(current, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(raw)
+    return raw
+
+
+def load_config(name: str | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The settings for ``name`` (or ``CASEAPP_ENV``) with environment overrides applied."""
+    env = os.environ if environ is None else environ
+    name = name or env.get("CASEAPP_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"CASEAPP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    cls = CONFIGS[name]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    settings["CASEAPP_ENV"] = name
+    for var, raw in env.items():
+        if not var.startswith("CASEAPP_") or var in {"CASEAPP_ENV", "CASEAPP_TEST_DATABASE_URL"}:
+            continue
+        key = ENV_ALIASES.get(var, var.removeprefix("CASEAPP_"))
+        settings[key] = _coerce(settings.get(key), raw)
+    if name == "production":
+        check_production(settings)
+    return settings
+
+
+def check_production(settings: dict[str, Any]) -> None:
+    """Production refuses to start on the development key or a short one."""
+    key = settings.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise RuntimeError(
+            "Refusing to start in production without a real secret key: set CASEAPP_SECRET_KEY "
+            "to a random string of at least 32 characters (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
+        )
