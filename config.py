@@ -37,6 +37,10 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a consultant keeps a form open through a working day
 
+    # argon2id cost; argon2-cffi's defaults (RFC 9106 low-memory profile).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
@@ -62,6 +66,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SECRET_KEY = "testing-secret-key"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024  # cheap hashing keeps the suite fast; the scheme is the same
 
 
 class ProductionConfig(Config):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from caseapp.extensions import db
@@ -11,14 +14,28 @@ from caseapp.models import Role, User
 from caseapp.services import audit
 from caseapp.services.errors import ValidationFailed
 
-_hasher = PasswordHasher()
-# Verifying against this when the email is unknown keeps the response time the same.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 10
 
 
+@cache
+def _hasher_for(time_cost: int, memory_cost: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id with the configured cost (the defaults of argon2-cffi unless tests lower it)."""
+    config = current_app.config
+    return _hasher_for(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"])
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verifying against this when the email is unknown keeps the response time the same.
+    return hasher.hash("not-a-real-password")
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def find_by_email(email: str) -> User | None:
@@ -30,13 +47,14 @@ def find_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same answer for every failure)."""
     user = find_by_email(email)
+    hasher = _hasher()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else _dummy_hash(hasher), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()
     return user

@@ -89,8 +89,7 @@ class ApplicantForm(VersionedForm):
 
 
 class DependantForm(VersionedForm):
-    relation = EnumSelectField("Relationship to the applicant", enum=Relationship,
-                               validators=[DataRequired(message="Please choose one.")])
+    relation = EnumSelectField("Relationship to the applicant", enum=Relationship)
     given_name = _name("Given name(s)")
     family_name = _name("Family name")
     date_of_birth = FriendlyDateField("Date of birth", validators=[Optional(), not_in_future()])

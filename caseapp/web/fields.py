@@ -9,14 +9,15 @@ from typing import Any
 
 import pycountry
 from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 
 @cache
-def country_choices() -> list[tuple[str, str]]:
-    """ISO 3166-1 countries as (alpha-3, name), sorted by name, from pycountry."""
+def country_choices() -> tuple[SelectChoice, ...]:
+    """ISO 3166-1 countries by alpha-3 code, sorted by name, from pycountry."""
     countries = sorted(pycountry.countries, key=lambda c: c.name)
-    return [(c.alpha_3, f"{c.name} ({c.alpha_3})") for c in countries]
+    return tuple(SelectChoice(value=c.alpha_3, label=f"{c.name} ({c.alpha_3})") for c in countries)
 
 
 def is_country_code(code: str) -> bool:
@@ -29,7 +30,7 @@ class CountryField(SelectField):
     def __init__(self, label: str | None = None, **kwargs: Any) -> None:
         super().__init__(
             label,
-            choices=[("", "— not yet known —"), *country_choices()],
+            choices=[SelectChoice(value="", label="— not yet known —"), *country_choices()],
             validate_choice=False,
             **kwargs,
         )
@@ -55,9 +56,9 @@ class EnumSelectField(SelectField):
     ) -> None:
         assert enum is not None
         self.enum = enum
-        choices = [(m.value, getattr(m, "label", m.value)) for m in enum]
+        choices = [SelectChoice(value=m.value, label=getattr(m, "label", m.value)) for m in enum]
         if blank is not None:
-            choices.insert(0, ("", blank))
+            choices.insert(0, SelectChoice(value="", label=blank))
         super().__init__(label, choices=choices, coerce=self._coerce, **kwargs)
 
     def _coerce(self, value: Any) -> Enum | None:
@@ -73,13 +74,8 @@ class EnumSelectField(SelectField):
     def pre_validate(self, form: Any) -> None:
         if self.data is None and self.raw_data and self.raw_data[0] != "":
             raise ValidationError("Not one of the offered choices.")
-        if self.data is None and not any(v == "" for v, _ in self.choices):
+        if self.data is None and not any(c.value == "" for c in self.choices):
             raise ValidationError("Please choose one.")
-
-    def iter_choices(self) -> Any:
-        current = self.data.value if isinstance(self.data, Enum) else (self.data or "")
-        for value, label in self.choices:
-            yield value, label, value == current, {}
 
 
 class FriendlyDateField(DateField):
