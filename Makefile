@@ -1,0 +1,43 @@
+# caseapp: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the suite
+# on SQLite and PostgreSQL. Both create .venv and install what they need.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint migrate seed system-deps bench clean
+
+# Reinstall when the project's dependencies change.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+migrate: $(BIN)/.installed
+	$(BIN)/alembic upgrade head
+
+seed: migrate
+	$(BIN)/flask --app caseapp seed-demo
+
+run: seed
+	@echo "Serving caseapp on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(BIN)/flask --app caseapp run --host $(HOST) --port $(PORT)
+
+# Chromium for the browser tests; PostgreSQL is installed by scripts/with-postgres itself.
+system-deps:
+	scripts/install-system-deps
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+test: $(BIN)/.installed system-deps lint
+	CASEAPP_REQUIRE_BROWSER=1 scripts/with-postgres $(BIN)/python -m pytest
+
+bench: migrate
+	$(BIN)/python bench/bench_rules.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from caseapp.demo import DEMO_PASSWORD, DEMO_USERS
+from caseapp.models import Case, Role, User
+from caseapp.services.users import authenticate
+
+
+def _cli(app, *args, **kwargs):
+    return app.test_cli_runner().invoke(args=list(args), **kwargs)
+
+
+def test_users_create_list_and_deactivate(app, db):
+    result = _cli(app, "users", "create", "--email", "Ann@Example.test", "--name", "Ann Lee",
+                  "--role", "manager", "--password", "a-long-password")
+    assert result.exit_code == 0, result.output
+    assert "Created manager ann@example.test" in result.output
+    assert authenticate("ann@example.test", "a-long-password") is not None
+
+    listing = _cli(app, "users", "list").output
+    assert "ann@example.test" in listing and "manager" in listing and "active" in listing
+
+    result = _cli(app, "users", "deactivate", "ann@example.test")
+    assert result.exit_code == 0
+    assert authenticate("ann@example.test", "a-long-password") is None
+    assert "deactivated" in _cli(app, "users", "list").output
+
+
+def test_users_create_rejects_bad_input_and_duplicates(app, db):
+    args = ["users", "create", "--email", "ann@example.test", "--name", "Ann",
+            "--role", "consultant", "--password"]
+    assert _cli(app, *args, "short").exit_code == 1
+    assert _cli(app, *args, "long-enough-pw").exit_code == 0
+    result = _cli(app, *args, "long-enough-pw")
+    assert result.exit_code == 1
+    assert "exists already" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
+    assert _cli(app, "users", "create", "--email", "b@example.test", "--name", "B", "--role",
+                "superuser", "--password", "long-enough-pw").exit_code == 2
+
+
+def test_deactivating_an_unknown_user_fails(app, db):
+    result = _cli(app, "users", "deactivate", "nobody@example.test")
+    assert result.exit_code == 1
+    assert "No user" in result.output
+
+
+def test_seed_demo_fills_an_empty_database_and_prints_the_logins(app, db):
+    result = _cli(app, "seed-demo")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Case.id))) >= 20
+    roles = {u.role for u in db.session.scalars(select(User))}
+    assert roles == {Role.ADMIN, Role.MANAGER, Role.CONSULTANT}
+    for email, _, _ in DEMO_USERS:
+        assert email in result.output
+        assert authenticate(email, DEMO_PASSWORD) is not None
+    assert DEMO_PASSWORD in result.output
+
+
+def test_seed_demo_never_adds_to_a_database_with_data(app, db, consultant):
+    result = _cli(app, "seed-demo")
+    assert "has data already" in result.output
+    assert db.session.scalar(select(func.count(Case.id))) == 0
+    assert db.session.scalar(select(func.count(User.id))) == 1
