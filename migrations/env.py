@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from caseapp.models import Base
+from caseapp.models.base import UTCDateTime
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
@@ -26,10 +27,18 @@ def database_url() -> str:
     return str(load_config()["SQLALCHEMY_DATABASE_URI"])
 
 
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write app column types as plain SQLAlchemy ones, so revisions never import the app."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
+        render_item=render_item,
         render_as_batch=True,  # SQLite alters tables by copying them
         **kwargs,
     )

@@ -30,6 +30,16 @@ def applicant_values(**overrides: Any) -> dict[str, Any]:
         "cantonese_spoken": Answer.NO,
         "highest_qualification": Qualification.MASTER,
         "qualification_recognised": Answer.YES,
+        "doctorate_count": 0,
+        "master_count": 1,
+        "bachelor_count": 1,
+        "professional_qualification": False,
+        "graduate_work_years": 8,
+        "senior_work_years": 3,
+        "other_foreign_language": Answer.NO,
+        "hk_permanent_resident_family": Answer.NO,
+        "achievement_claim": Answer.NO,
+        "achievement_description": "",
     }
     values.update(overrides)
     return values
@@ -43,6 +53,7 @@ def dependant_values(**overrides: Any) -> dict[str, Any]:
         "date_of_birth": date(2015, 3, 2),
         "marital_status": MaritalStatus.SINGLE,
         "nationality": "MYS",
+        "spouse_has_degree": Answer.UNKNOWN,
     }
     values.update(overrides)
     return values
@@ -55,18 +66,23 @@ def open_case(consultant: User, **applicant: Any) -> Case:
 def applicant_form(**overrides: Any) -> dict[str, str]:
     """The applicant form as a browser posts it."""
     values = applicant_values()
-    form = {
-        key: (value.value if hasattr(value, "value") else str(value))
-        for key, value in values.items()
-    }
+    form = _as_form(values)
     form.update(overrides)
     return form
 
 
+def _as_form(values: dict[str, Any]) -> dict[str, str]:
+    form = {}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            if value:
+                form[key] = "y"
+        else:
+            form[key] = value.value if hasattr(value, "value") else str(value)
+    return form
+
+
 def dependant_form(**overrides: Any) -> dict[str, str]:
-    form = {
-        key: (value.value if hasattr(value, "value") else str(value))
-        for key, value in dependant_values().items()
-    }
+    form = _as_form(dependant_values())
     form.update(overrides)
     return form

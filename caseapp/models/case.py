@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Integer, String, func
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp.models.base import Base, utcnow
@@ -116,6 +116,20 @@ class Applicant(Base):
     )
     qualification_recognised: Mapped[Answer] = _answer("qualification_recognised")
 
+    # For the General Points Test: degrees held, work experience, languages, family ties.
+    doctorate_count: Mapped[int | None]
+    master_count: Mapped[int | None]
+    bachelor_count: Mapped[int | None]
+    professional_qualification: Mapped[bool] = mapped_column(default=False, server_default=false())
+    graduate_work_years: Mapped[int | None]
+    senior_work_years: Mapped[int | None]
+    other_foreign_language: Mapped[Answer] = _answer("other_foreign_language")
+    hk_permanent_resident_family: Mapped[Answer] = _answer("hk_permanent_resident_family")
+
+    # For the Achievement-based Points Test: the consultant asserts it, the system records it.
+    achievement_claim: Mapped[Answer] = _answer("achievement_claim")
+    achievement_description: Mapped[str] = mapped_column(Text, default="", server_default="")
+
     case: Mapped[Case] = relationship(back_populates="applicant")
 
     @property
@@ -138,6 +152,8 @@ class Dependant(Base):
         enum_type(MaritalStatus, "marital_status")
     )
     nationality: Mapped[str | None] = mapped_column(String(3))
+    # A spouse with a bachelor's degree or above earns General Points Test points.
+    spouse_has_degree: Mapped[Answer] = _answer("spouse_has_degree")
 
     case: Mapped[Case] = relationship(back_populates="dependants")
 

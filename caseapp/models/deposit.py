@@ -39,10 +39,13 @@ class DepositEvidence(Base):
     )
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None]
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rejected_at: Mapped[datetime | None]
     rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="deposits")
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    rejected_by: Mapped[User | None] = relationship(foreign_keys=[rejected_by_id])
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])

@@ -35,6 +35,16 @@ APPLICANT_FIELDS = [
     "cantonese_spoken",
     "highest_qualification",
     "qualification_recognised",
+    "doctorate_count",
+    "master_count",
+    "bachelor_count",
+    "professional_qualification",
+    "graduate_work_years",
+    "senior_work_years",
+    "other_foreign_language",
+    "hk_permanent_resident_family",
+    "achievement_claim",
+    "achievement_description",
 ]
 DEPENDANT_FIELDS = [
     "relation",
@@ -43,6 +53,7 @@ DEPENDANT_FIELDS = [
     "date_of_birth",
     "marital_status",
     "nationality",
+    "spouse_has_degree",
 ]
 
 

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
 from caseapp.web.fields import CountryField, EnumSelectField, FriendlyDateField, not_in_future
@@ -21,6 +21,14 @@ def _name(label: str, required: bool = True, max_length: int = 100) -> StringFie
     validators: list[Any] = [DataRequired()] if required else [Optional()]
     return StringField(label, validators=[*validators, Length(max=max_length)],
                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
+def _count(label: str, maximum: int) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[Optional(), NumberRange(min=0, max=maximum,
+                                            message=f"Enter a whole number from 0 to {maximum}.")],
+    )
 
 
 class VersionedForm(FlaskForm):
@@ -69,6 +77,34 @@ class ApplicantForm(VersionedForm):
         "Highest qualification", enum=Qualification, blank="— not yet known —"
     )
     qualification_recognised = _answer("From a recognised institution")
+    doctorate_count = _count("Doctorates held", 10)
+    master_count = _count("Master's degrees held", 10)
+    bachelor_count = _count("Bachelor's degrees held", 10)
+    professional_qualification = BooleanField("Holds a professional qualification")
+
+    graduate_work_years = _count("Years of graduate or specialist work", 70)
+    senior_work_years = _count("of which, years in a senior role", 70)
+    other_foreign_language = _answer("Another foreign language, spoken and written")
+    hk_permanent_resident_family = _answer(
+        "Immediate family member is a Hong Kong permanent resident living in Hong Kong"
+    )
+
+    achievement_claim = _answer("Claims an exceptional achievement")
+    achievement_description = TextAreaField(
+        "Achievement and its evidence",
+        validators=[Optional(), Length(max=4000)],
+        filters=[_strip],
+    )
+
+    def validate_senior_work_years(self, field: Any) -> None:
+        total = self.graduate_work_years.data
+        if field.data is not None and total is not None and field.data > total:
+            raise ValidationError("Senior years are part of the graduate years: at most "
+                                  f"{total}.")
+
+    def validate_achievement_description(self, field: Any) -> None:
+        if self.achievement_claim.data is Answer.YES and not field.data:
+            raise ValidationError("Describe the achievement and its evidence.")
 
     def validate_date_of_birth(self, field: Any) -> None:
         if field.data and field.data < date(1900, 1, 1):
@@ -82,7 +118,8 @@ class ApplicantForm(VersionedForm):
         from caseapp.services.cases import APPLICANT_FIELDS
 
         values = {name: getattr(self, name).data for name in APPLICANT_FIELDS}
-        for text in ("chinese_name", "passport_number", "email", "phone"):
+        for text in ("chinese_name", "passport_number", "email", "phone",
+                     "achievement_description"):
             values[text] = values[text] or ""
         values["passport_number"] = values["passport_number"].replace(" ", "").upper()
         return values
@@ -97,6 +134,7 @@ class DependantForm(VersionedForm):
         "Marital status", enum=MaritalStatus, blank="— not yet known —"
     )
     nationality = CountryField("Nationality")
+    spouse_has_degree = _answer("Spouse holds a bachelor's degree or above")
 
     def dependant_values(self) -> dict[str, Any]:
         from caseapp.services.cases import DEPENDANT_FIELDS
