@@ -70,11 +70,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from caseapp.web.auth import bp as auth_bp
-    from caseapp.web.cases import bp as cases_bp
+    from caseapp.web import auth, cases, deposits, documents
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(cases_bp)
+    for module in (auth, cases, deposits, documents):
+        app.register_blueprint(module.bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""What the case page shows besides the case itself: history and audit trail."""
+"""What the case page shows besides the case itself: each area adds its own panel's data."""
 
 from __future__ import annotations
 
@@ -8,18 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from caseapp.extensions import db
-from caseapp.models import AuditEntry, Case, DepositEvidence, StatusChange
+from caseapp.models import AuditEntry, Case, StatusChange
+from caseapp.queries.deposits import deposit_panel_context
+from caseapp.queries.documents import document_panel_context
 
 HISTORY_LIMIT = 50
 
 
-def case_page_context(case: Case) -> dict[str, Any]:
-    deposits = db.session.scalars(
-        select(DepositEvidence)
-        .where(DepositEvidence.case_id == case.id)
-        .options(selectinload(DepositEvidence.verified_by))
-        .order_by(DepositEvidence.statement_date.desc(), DepositEvidence.id.desc())
-    ).all()
+def history_context(case: Case) -> dict[str, Any]:
     status_changes = db.session.scalars(
         select(StatusChange)
         .where(StatusChange.case_id == case.id)
@@ -34,8 +30,11 @@ def case_page_context(case: Case) -> dict[str, Any]:
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(HISTORY_LIMIT)
     ).all()
-    return {
-        "deposits": deposits,
-        "status_changes": status_changes,
-        "audit_entries": audit_entries,
-    }
+    return {"status_changes": status_changes, "audit_entries": audit_entries}
+
+
+def case_page_context(case: Case) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for part in (deposit_panel_context, document_panel_context, history_context):
+        context.update(part(case))
+    return context

@@ -1,0 +1,7 @@
+"""Deposit evidence pages (record, edit, verify, reject)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("deposits", __name__)
