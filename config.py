@@ -46,6 +46,8 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute"
 
     CASES_PER_PAGE = 50
+    # Submitting needs an eligible check run at most this many days old.
+    SUBMISSION_CHECK_MAX_AGE_DAYS = 7
     STALE_CASE_DAYS = 14
 
     # QMAS rule-set overrides; None keeps the value of the packaged rule set.

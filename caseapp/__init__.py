@@ -70,9 +70,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from caseapp.web import auth, cases, deposits, documents
+    from caseapp.web import auth, cases, checks, deposits, documents, workflow
 
-    for module in (auth, cases, deposits, documents):
+    for module in (auth, cases, checks, deposits, documents, workflow):
         app.register_blueprint(module.bp)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from caseapp.extensions import db
 from caseapp.models import Case, Role, User
+from caseapp.rules import CheckResult
 from caseapp.services import users as user_service
 from caseapp.services.errors import ValidationFailed
 
@@ -86,6 +87,60 @@ def seed_demo() -> None:
         click.echo(f"  {user.role.value:<11} {user.email}")
 
 
+checks_cli = AppGroup("checks", help="Run the QMAS requirement checks.")
+
+
+@checks_cli.command("run")
+@click.argument("reference", required=False)
+@click.option("--all", "all_open", is_flag=True, help="Re-check every open case.")
+@click.option("--as", "as_email", help="Attribute the run to this user (default: the system).")
+def run_checks_command(reference: str | None, all_open: bool, as_email: str | None) -> None:
+    """Check one case by REFERENCE and print the result, or --all open cases and count."""
+    from caseapp.services import checks
+
+    if bool(reference) == all_open:
+        raise click.UsageError("Give a case REFERENCE or --all (not both).")
+    actor = None
+    if as_email:
+        actor = user_service.find_by_email(as_email)
+        if actor is None:
+            raise click.ClickException(f"No user with email {as_email}")
+    if all_open:
+        counts = checks.check_open_cases(actor)
+        total = sum(counts.values())
+        click.echo(f"Checked {total} open case{'' if total == 1 else 's'}:")
+        for verdict in ("eligible", "not_eligible", "incomplete"):
+            click.echo(f"  {verdict.replace('_', ' '):<13} {counts.get(verdict, 0)}")
+        return
+    case = db.session.scalars(select(Case).where(Case.reference == reference)).one_or_none()
+    if case is None:
+        raise click.ClickException(f"No case {reference}")
+    run = checks.run_checks(actor, case)
+    click.echo(format_result(case.reference, checks.stored_result(run)))
+
+
+def format_result(reference: str, result: CheckResult) -> str:
+    """The check result as plain text, in the order the case page shows it."""
+    lines = [f"{reference}: {result.verdict.label.upper()} ({result.summary})",
+             f"Rule set {result.rule_set_version}, checked as of {result.check_date}", ""]
+    for rule in result.prerequisites:
+        lines.append(f"  {rule.code} {rule.title:<28} {rule.outcome.label:<20} {rule.reason}")
+        lines.extend(f"      -> {action}" for action in rule.actions)
+    gpt = result.general_points
+    lines += ["", f"  General Points Test: {gpt.total}/{gpt.maximum} (pass mark {gpt.pass_mark})"]
+    lines.extend(f"      {f.title:<28} {f.points:>3}/{f.max:<3} {f.explanation}"
+                 for f in gpt.factors)
+    abpt = result.achievement_points
+    lines.append(f"  Achievement-based Points Test: {abpt.outcome.label} - {abpt.reason}")
+    if result.warnings:
+        lines += ["", "Warnings:", *(f"  - {w}" for w in result.warnings)]
+    if result.next_actions:
+        lines += ["", "Next actions:", *(f"  {i}. {a}" for i, a in
+                                         enumerate(result.next_actions, 1))]
+    return "\n".join(lines)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(checks_cli)

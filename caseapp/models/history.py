@@ -42,16 +42,19 @@ class CheckRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    run_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: run by the system (the ``flask checks run --all`` job), not by a person.
+    run_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     run_at: Mapped[datetime] = mapped_column(default=utcnow)
     check_date: Mapped[date]
     rule_set_version: Mapped[str] = mapped_column(String(40))
     verdict: Mapped[str] = mapped_column(String(20))
-    # The case's version when it ran: a later change to the case makes the run out of date.
     case_version: Mapped[int] = mapped_column(Integer)
+    # SHA-256 of the facts the rules read (all but the check date): when the case's facts
+    # hash differently now, something that matters to the checks changed after this run.
+    facts_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     result: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
 
-    run_by: Mapped[User] = relationship()
+    run_by: Mapped[User | None] = relationship()
 
 
 class AuditEntry(Base):

@@ -10,7 +10,16 @@ from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseapp.extensions import db
-from caseapp.models import Applicant, Case, Dependant, ReferenceCounter, Role, User, utcnow
+from caseapp.models import (
+    Applicant,
+    Case,
+    Dependant,
+    ReferenceCounter,
+    Role,
+    StatusChange,
+    User,
+    utcnow,
+)
 from caseapp.services import audit
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
 
@@ -115,6 +124,8 @@ def open_case(
                      "consultant": [None, consultant.name]}, case=case)
         audit.record(actor, "created", "applicant",
                      audit.snapshot(case.applicant, list(values)), case=case)
+        db.session.add(StatusChange(case_id=case.id, from_status=None, to_status=case.status,
+                                    changed_by_id=actor.id, changed_at=now))
         db.session.commit()
     except Exception:
         db.session.rollback()

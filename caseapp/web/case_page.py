@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from caseapp.extensions import db
-from caseapp.models import AuditEntry, Case, StatusChange
+from caseapp.models import AuditEntry, Case, StatusChange, User
+from caseapp.queries.checks import checks_panel_context
 from caseapp.queries.deposits import deposit_panel_context
 from caseapp.queries.documents import document_panel_context
 
@@ -33,8 +34,11 @@ def history_context(case: Case) -> dict[str, Any]:
     return {"status_changes": status_changes, "audit_entries": audit_entries}
 
 
-def case_page_context(case: Case) -> dict[str, Any]:
-    context: dict[str, Any] = {}
-    for part in (deposit_panel_context, document_panel_context, history_context):
+def case_page_context(user: User, case: Case) -> dict[str, Any]:
+    from caseapp.web.workflow import workflow_panel_context
+
+    context: dict[str, Any] = workflow_panel_context(user, case)
+    for part in (checks_panel_context, deposit_panel_context, document_panel_context,
+                 history_context):
         context.update(part(case))
     return context

@@ -80,7 +80,9 @@ def new_case() -> Any:
 @login_required
 def show(reference: str) -> str:
     case = case_or_404(reference)
-    return render_template("cases/show.html", case=case, **case_page_context(case))
+    return render_template(
+        "cases/show.html", case=case, **case_page_context(acting_user(), case)
+    )
 
 
 def _redirect_to_case(case: Case) -> Response:

@@ -1,0 +1,301 @@
+"""What a check run produces: outcomes with reasons, points, a verdict, and what to do next.
+
+Everything here is plain data that survives JSON: ``CheckResult.to_dict()`` is what the app
+stores with a check run, and ``CheckResult.from_dict()`` rebuilds it to re-render the page later,
+exactly as it was (the rule ``data`` dicts hold only JSON types: Decimals as strings, dates ISO).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "AchievementPointsResult",
+    "CheckResult",
+    "GeneralPointsResult",
+    "Outcome",
+    "PointsFactor",
+    "RuleOutcome",
+    "Verdict",
+]
+
+RESULT_FORMAT = 1
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    MISSING = "missing"  # data not there yet: the actions say what to collect
+
+    @property
+    def label(self) -> str:
+        return {"pass": "Pass", "fail": "Fail", "missing": "Missing information"}[self.value]
+
+
+class Verdict(StrEnum):
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+    INCOMPLETE = "incomplete"
+
+    @property
+    def label(self) -> str:
+        return {
+            "eligible": "Eligible",
+            "not_eligible": "Not eligible",
+            "incomplete": "Incomplete",
+        }[self.value]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleOutcome:
+    """The outcome of one prerequisite (P1-P7)."""
+
+    code: str
+    title: str
+    outcome: Outcome
+    reason: str  # a sentence a consultant can read to the client
+    data: dict[str, Any] = field(default_factory=dict)  # the inputs and figures used (JSON)
+    actions: tuple[str, ...] = ()  # what to collect or fix, or what would change the outcome
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "data": self.data,
+            "actions": list(self.actions),
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RuleOutcome:
+        return cls(
+            code=data["code"],
+            title=data["title"],
+            outcome=Outcome(data["outcome"]),
+            reason=data["reason"],
+            data=data["data"],
+            actions=tuple(data["actions"]),
+            warnings=tuple(data["warnings"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointsFactor:
+    """One factor of the General Points Test.
+
+    ``points`` counts only what is known; ``best_case`` is what the factor could score if every
+    unknown input turned out as well as possible. The factor is complete when they are equal.
+    """
+
+    code: str
+    title: str
+    points: int
+    max: int
+    best_case: int
+    explanation: str
+    missing: tuple[str, ...] = ()  # names of the unknown inputs that could change the points
+    actions: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.points == self.best_case
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "points": self.points,
+            "max": self.max,
+            "best_case": self.best_case,
+            "complete": self.complete,
+            "explanation": self.explanation,
+            "missing": list(self.missing),
+            "actions": list(self.actions),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PointsFactor:
+        return cls(
+            code=data["code"],
+            title=data["title"],
+            points=data["points"],
+            max=data["max"],
+            best_case=data["best_case"],
+            explanation=data["explanation"],
+            missing=tuple(data["missing"]),
+            actions=tuple(data["actions"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class GeneralPointsResult:
+    """The General Points Test.
+
+    ``passed`` is True once the known points reach the pass mark (unknown inputs can only add
+    points), False once even ``best_possible`` falls short, and None while it could go either way.
+    ``complete`` is True only when every input the test needs is known.
+    """
+
+    factors: tuple[PointsFactor, ...]
+    total: int
+    best_possible: int
+    pass_mark: int
+    maximum: int
+    passed: bool | None
+    reason: str
+    actions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return all(factor.complete for factor in self.factors)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(name for factor in self.factors for name in factor.missing)
+
+    def factor(self, code: str) -> PointsFactor:
+        return next(factor for factor in self.factors if factor.code == code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "factors": [factor.to_dict() for factor in self.factors],
+            "total": self.total,
+            "best_possible": self.best_possible,
+            "pass_mark": self.pass_mark,
+            "maximum": self.maximum,
+            "complete": self.complete,
+            "passed": self.passed,
+            "missing": list(self.missing),
+            "reason": self.reason,
+            "actions": list(self.actions),
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GeneralPointsResult:
+        return cls(
+            factors=tuple(PointsFactor.from_dict(item) for item in data["factors"]),
+            total=data["total"],
+            best_possible=data["best_possible"],
+            pass_mark=data["pass_mark"],
+            maximum=data["maximum"],
+            passed=data["passed"],
+            reason=data["reason"],
+            actions=tuple(data["actions"]),
+            warnings=tuple(data["warnings"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AchievementPointsResult:
+    """The Achievement-based Points Test: all or nothing, asserted by the consultant."""
+
+    outcome: Outcome
+    points: int
+    pass_mark: int
+    reason: str
+    actions: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.outcome is Outcome.MISSING else self.outcome is Outcome.PASS
+
+    @property
+    def complete(self) -> bool:
+        return self.outcome is not Outcome.MISSING
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "points": self.points,
+            "pass_mark": self.pass_mark,
+            "complete": self.complete,
+            "passed": self.passed,
+            "reason": self.reason,
+            "actions": list(self.actions),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AchievementPointsResult:
+        return cls(
+            outcome=Outcome(data["outcome"]),
+            points=data["points"],
+            pass_mark=data["pass_mark"],
+            reason=data["reason"],
+            actions=tuple(data["actions"]),
+        )
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    """One check run: the verdict, every outcome behind it, and the rule set version used."""
+
+    rule_set_version: str
+    rule_set_overrides: dict[str, Any]
+    check_date: date
+    planned_submission_date: date | None
+    verdict: Verdict
+    summary: str
+    prerequisites: tuple[RuleOutcome, ...]
+    general_points: GeneralPointsResult
+    achievement_points: AchievementPointsResult
+    family_application: bool | None  # None while a dependant's eligibility is undecided
+    warnings: tuple[str, ...] = ()
+    next_actions: tuple[str, ...] = ()
+
+    def prerequisite(self, code: str) -> RuleOutcome:
+        """The outcome of ``"P1"`` .. ``"P7"``."""
+        return next(rule for rule in self.prerequisites if rule.code == code)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (no Decimal, no date objects) to store with the check run."""
+        return {
+            "format": RESULT_FORMAT,
+            "rule_set_version": self.rule_set_version,
+            "rule_set_overrides": self.rule_set_overrides,
+            "check_date": self.check_date.isoformat(),
+            "planned_submission_date": _iso(self.planned_submission_date),
+            "verdict": self.verdict.value,
+            "summary": self.summary,
+            "prerequisites": [rule.to_dict() for rule in self.prerequisites],
+            "general_points": self.general_points.to_dict(),
+            "achievement_points": self.achievement_points.to_dict(),
+            "family_application": self.family_application,
+            "warnings": list(self.warnings),
+            "next_actions": list(self.next_actions),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        """Rebuild a stored result; refuses data written in a format it does not know."""
+        if data.get("format") != RESULT_FORMAT:
+            raise ValueError(f"unknown check result format {data.get('format')!r}")
+        return cls(
+            rule_set_version=data["rule_set_version"],
+            rule_set_overrides=dict(data["rule_set_overrides"]),
+            check_date=date.fromisoformat(data["check_date"]),
+            planned_submission_date=_day(data["planned_submission_date"]),
+            verdict=Verdict(data["verdict"]),
+            summary=data["summary"],
+            prerequisites=tuple(RuleOutcome.from_dict(item) for item in data["prerequisites"]),
+            general_points=GeneralPointsResult.from_dict(data["general_points"]),
+            achievement_points=AchievementPointsResult.from_dict(data["achievement_points"]),
+            family_application=data["family_application"],
+            warnings=tuple(data["warnings"]),
+            next_actions=tuple(data["next_actions"]),
+        )
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()

@@ -1,0 +1,191 @@
+"""Running the QMAS checks on a case: build the facts, ask the rules, keep the run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from caseapp.extensions import db
+from caseapp.models import Applicant, Case, CheckRun, Dependant, DepositEvidence, User, utcnow
+from caseapp.rules import (
+    ApplicantFacts,
+    CaseFacts,
+    CheckResult,
+    DependantFacts,
+    DepositFacts,
+    RuleSet,
+    evaluate,
+    rule_set_for,
+)
+from caseapp.rules.ruleset import DEFAULT_VERSION
+from caseapp.rules.workflow import OPEN_STATUSES
+
+# App settings that override the packaged rule set: setting name -> rule-set field.
+RULE_SET_SETTINGS = {
+    "DEPOSIT_SINGLE_HKD": "deposit_single_hkd",
+    "DEPOSIT_FAMILY_HKD": "deposit_family_hkd",
+    "DEPOSIT_FRESHNESS_MONTHS": "deposit_freshness_months",
+    "PASSPORT_WARNING_MONTHS": "passport_warning_months",
+}
+_APPLICANT_FACT_FIELDS = [
+    name for name in ApplicantFacts.__dataclass_fields__ if hasattr(Applicant, name)
+]
+
+
+def configured_rule_set() -> RuleSet:
+    """The packaged rule set named in the config, with the config's thresholds applied."""
+    config = current_app.config
+    rule_set = rule_set_for(config.get("RULE_SET_VERSION") or DEFAULT_VERSION)
+    overrides = {
+        field: config[setting]
+        for setting, field in RULE_SET_SETTINGS.items()
+        if config.get(setting) not in (None, "")
+    }
+    return rule_set.with_overrides(**overrides) if overrides else rule_set
+
+
+def applicant_facts(applicant: Applicant) -> ApplicantFacts:
+    return ApplicantFacts(**{name: getattr(applicant, name) for name in _APPLICANT_FACT_FIELDS})
+
+
+def dependant_facts(dependant: Dependant) -> DependantFacts:
+    return DependantFacts(
+        id=dependant.id,
+        name=dependant.full_name,
+        relationship=dependant.relation,
+        date_of_birth=dependant.date_of_birth,
+        marital_status=dependant.marital_status,
+        spouse_has_degree=dependant.spouse_has_degree,
+    )
+
+
+def deposit_facts(evidence: DepositEvidence) -> DepositFacts:
+    return DepositFacts(
+        id=evidence.id,
+        amount=evidence.amount,
+        currency=evidence.currency,
+        rate_to_hkd=evidence.rate_to_hkd,
+        amount_hkd=evidence.amount_hkd,
+        statement_date=evidence.statement_date,
+        status=evidence.status,
+        bank=evidence.bank,
+    )
+
+
+def case_facts(case: Case, check_date: date) -> CaseFacts:
+    """Everything the rules read about ``case``, as plain data."""
+    return CaseFacts(
+        applicant=applicant_facts(case.applicant),
+        dependants=tuple(dependant_facts(d) for d in case.dependants),
+        deposits=tuple(deposit_facts(e) for e in case.deposits),
+        check_date=check_date,
+        planned_submission_date=case.planned_submission_date,
+    )
+
+
+def facts_fingerprint(facts: CaseFacts) -> str:
+    """SHA-256 of the facts without the check date: equal hashes mean nothing relevant changed."""
+    data = asdict(facts)
+    data.pop("check_date")
+    encoded = json.dumps(data, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def load_case_for_checks(case_id: int) -> Case:
+    """The case with every part the rules read, in a fixed number of statements."""
+    return db.session.scalars(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
+            selectinload(Case.applicant),
+            selectinload(Case.dependants),
+            selectinload(Case.deposits),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def run_checks(actor: User | None, case: Case, check_date: date | None = None) -> CheckRun:
+    """Check ``case`` as it is now and store the run (who, when, rule-set version, result).
+
+    A run is a record, not a change to the case: the case's version does not move.
+    """
+    check_date = check_date or date.today()
+    case = load_case_for_checks(case.id)
+    facts = case_facts(case, check_date)
+    result = evaluate(facts, configured_rule_set())
+    run = CheckRun(
+        case_id=case.id,
+        run_by_id=actor.id if actor is not None else None,
+        run_at=utcnow(),
+        check_date=check_date,
+        rule_set_version=result.rule_set_version,
+        verdict=result.verdict.value,
+        case_version=case.version,
+        facts_sha256=facts_fingerprint(facts),
+        result=result.to_dict(),
+    )
+    db.session.add(run)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return run
+
+
+def stored_result(run: CheckRun) -> CheckResult:
+    return CheckResult.from_dict(run.result)
+
+
+def latest_run(case: Case) -> CheckRun | None:
+    return db.session.scalars(
+        select(CheckRun)
+        .where(CheckRun.case_id == case.id)
+        .order_by(CheckRun.run_at.desc(), CheckRun.id.desc())
+        .limit(1)
+    ).first()
+
+
+def is_current(run: CheckRun, case: Case) -> bool:
+    """True when the case's facts are still those the run checked."""
+    facts = case_facts(load_case_for_checks(case.id), run.check_date)
+    return facts_fingerprint(facts) == run.facts_sha256
+
+
+def check_open_cases(actor: User | None, check_date: date | None = None,
+                     batch_size: int = 200) -> Counter[str]:
+    """Re-check every open case; returns how many came out with each verdict."""
+    counts: Counter[str] = Counter()
+    last_id = 0
+    while True:
+        ids = db.session.scalars(
+            select(Case.id)
+            .where(Case.status.in_(OPEN_STATUSES), Case.id > last_id)
+            .order_by(Case.id)
+            .limit(batch_size)
+        ).all()
+        if not ids:
+            return counts
+        for case_id in ids:
+            run = run_checks(actor, db.session.get(Case, case_id), check_date)  # type: ignore[arg-type]
+            counts[run.verdict] += 1
+        last_id = ids[-1]
+        db.session.expunge_all()  # keep memory flat over tens of thousands of cases
+
+
+def result_summary(result: CheckResult) -> dict[str, Any]:
+    """Counts for the CLI and lists: outcomes per prerequisite and the points."""
+    return {
+        "verdict": result.verdict.value,
+        "prerequisites": {r.code: r.outcome.value for r in result.prerequisites},
+        "general_points": result.general_points.total,
+    }

@@ -1,0 +1,129 @@
+"""Moving a case through its statuses, as the transition table allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+
+from caseapp.extensions import db
+from caseapp.models import Case, Role, StatusChange, User, utcnow
+from caseapp.rules import Verdict
+from caseapp.rules.workflow import CaseStatus, allowed_moves, is_allowed
+from caseapp.services import audit
+from caseapp.services.cases import change_case
+from caseapp.services.checks import is_current, latest_run
+from caseapp.services.errors import NotAllowed, ValidationFailed
+
+# Moves that close a door or pause the work need a reason on the record.
+REASON_REQUIRED = frozenset({CaseStatus.WITHDRAWN, CaseStatus.REFUSED, CaseStatus.ON_HOLD})
+MAX_REASON_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the latest check run allows submission, and if not, why."""
+
+    ready: bool
+    reason: str
+
+
+def submission_readiness(case: Case, today: date | None = None) -> Readiness:
+    """Submission needs an eligible latest check run, recent, on the case's current facts."""
+    today = today or date.today()
+    run = latest_run(case)
+    if run is None:
+        return Readiness(False, "The checks have not been run on this case yet.")
+    if run.verdict != Verdict.ELIGIBLE.value:
+        label = Verdict(run.verdict).label.lower()
+        return Readiness(False, f"The latest check run ({run.check_date}) says {label}.")
+    max_age = int(current_app.config["SUBMISSION_CHECK_MAX_AGE_DAYS"])
+    if (today - run.check_date).days > max_age:
+        return Readiness(
+            False, f"The latest check run is from {run.check_date}, more than {max_age} days "
+            "ago: run the checks again before submitting.")
+    if not is_current(run, case):
+        return Readiness(False, "The case changed after the latest check run: run the checks "
+                                "again before submitting.")
+    return Readiness(True, f"The latest check run ({run.check_date}) is eligible and current.")
+
+
+def may_override(user: User) -> bool:
+    return user.role in (Role.MANAGER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Move:
+    target: CaseStatus
+    needs_override: bool = False
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.needs_override or self.target in REASON_REQUIRED
+
+
+def moves_for(user: User, case: Case, readiness: Readiness | None = None) -> list[Move]:
+    """The moves ``user`` may make on ``case`` now: submission only when the checks allow it,
+    or as a manager's override."""
+    moves = []
+    for target in allowed_moves(case.status):
+        if target is CaseStatus.SUBMITTED:
+            readiness = readiness or submission_readiness(case)
+            if not readiness.ready:
+                if may_override(user):
+                    moves.append(Move(target, needs_override=True))
+                continue
+        moves.append(Move(target))
+    return moves
+
+
+def move_status(
+    actor: User,
+    case: Case,
+    target: CaseStatus,
+    reason: str,
+    expected_version: int | None,
+    override: bool = False,
+    today: date | None = None,
+) -> StatusChange:
+    """Move ``case`` to ``target``, recording who, when, from, to and why."""
+    reason = reason.strip()
+    current = case.status
+    if current.is_closed:
+        raise NotAllowed(f"This case is {current.label.lower()} and can no longer move.")
+    if not is_allowed(current, target):
+        raise NotAllowed(f"A case cannot move from {current.label} to {target.label}.")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationFailed({"reason": [f"Keep the reason under {MAX_REASON_LENGTH} "
+                                           "characters."]})
+    if target in REASON_REQUIRED and not reason:
+        raise ValidationFailed({"reason": [f"Say why the case is {target.label.lower()}."]})
+    used_override = False
+    if target is CaseStatus.SUBMITTED:
+        readiness = submission_readiness(case, today)
+        if not readiness.ready:
+            if not override:
+                raise NotAllowed(f"Not ready to submit: {readiness.reason}")
+            if not may_override(actor):
+                raise NotAllowed("Only a manager can override the checks to submit.")
+            if not reason:
+                raise ValidationFailed({"reason": ["An override needs a written reason."]})
+            used_override = True
+
+    def change() -> StatusChange:
+        move = StatusChange(
+            case_id=case.id, from_status=current, to_status=target, reason=reason,
+            override=used_override, changed_by_id=actor.id, changed_at=utcnow(),
+        )
+        db.session.add(move)
+        case.status = target
+        changes: dict[str, list[str | None]] = {"status": [current.value, target.value]}
+        if reason:
+            changes["reason"] = [None, reason]
+        if used_override:
+            changes["override"] = [None, "yes"]
+        audit.record(actor, "status_changed", "case", changes, case=case)
+        return move
+
+    return change_case(actor, case, expected_version, change)

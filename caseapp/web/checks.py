@@ -1,0 +1,42 @@
+"""Running the QMAS checks from the case page, and reading a stored run."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from caseapp.queries.checks import get_check_run
+from caseapp.services.checks import is_current, run_checks, stored_result
+from caseapp.web.access import acting_user, case_or_404
+from caseapp.web.cases_forms import ConfirmForm
+
+bp = Blueprint("checks", __name__)
+
+
+@bp.route("/cases/<reference>/checks", methods=["POST"])
+@login_required
+def run(reference: str) -> Response:
+    case = case_or_404(reference)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    check_run = run_checks(acting_user(), case)
+    verdict = stored_result(check_run).verdict
+    flash(f"Checks run: {verdict.label.lower()}.", "success")
+    return redirect(url_for("cases.show", reference=case.reference, _anchor="checks"))
+
+
+@bp.route("/cases/<reference>/checks/<int:run_id>")
+@login_required
+def show(reference: str, run_id: int) -> str:
+    case = case_or_404(reference)
+    check_run = get_check_run(case, run_id)
+    if check_run is None:
+        abort(404)
+    return render_template(
+        "checks/run.html",
+        case=case,
+        run=check_run,
+        result=stored_result(check_run),
+        current=is_current(check_run, case),
+    )

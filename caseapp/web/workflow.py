@@ -1,0 +1,71 @@
+"""Status moves from the case page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from caseapp.models import Case, User
+from caseapp.rules.workflow import CaseStatus, allowed_moves
+from caseapp.services.errors import ServiceError, ValidationFailed
+from caseapp.services.workflow import (
+    MAX_REASON_LENGTH,
+    move_status,
+    moves_for,
+    submission_readiness,
+)
+from caseapp.web.access import acting_user, case_or_404
+from caseapp.web.cases_forms import VersionedForm
+
+bp = Blueprint("workflow", __name__)
+
+
+class MoveForm(VersionedForm):
+    target = StringField()
+    reason = TextAreaField("Reason", validators=[Length(max=MAX_REASON_LENGTH)])
+    override = BooleanField("Override the checks (manager)")
+
+
+def workflow_panel_context(user: User, case: Case) -> dict[str, Any]:
+    # Readiness costs a few queries: only work it out where submission is a next step.
+    can_submit_next = CaseStatus.SUBMITTED in allowed_moves(case.status)
+    readiness = submission_readiness(case) if can_submit_next else None
+    return {
+        "readiness": readiness,
+        "moves": moves_for(user, case, readiness),
+        "move_form": MoveForm(version=str(case.version)),
+    }
+
+
+@bp.route("/cases/<reference>/status", methods=["POST"])
+@login_required
+def move(reference: str) -> Response:
+    case = case_or_404(reference)
+    form = MoveForm()
+    back = redirect(url_for("cases.show", reference=case.reference, _anchor="workflow"))
+    if not form.validate_on_submit():
+        flash("The move was not made: " + "; ".join(
+            m for messages in form.errors.values() for m in messages), "error")
+        return back
+    target = CaseStatus._value2member_map_.get(form.target.data or "")
+    if not isinstance(target, CaseStatus):
+        flash("The move was not made: that status does not exist.", "error")
+        return back
+    try:
+        move_status(
+            acting_user(), case, target, form.reason.data or "", form.expected_version(),
+            override=bool(form.override.data),
+        )
+    except ValidationFailed as error:
+        flash("The move was not made: " + "; ".join(
+            m for messages in error.errors.values() for m in messages), "error")
+    except ServiceError as error:
+        flash(f"The move was not made: {error.message}", "error")
+    else:
+        flash(f"{case.reference} is now {target.label.lower()}.", "success")
+    return back

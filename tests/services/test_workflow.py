@@ -1,0 +1,155 @@
+"""Every allowed and forbidden status move, submission's guard and the manager's override."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from caseapp.models import AuditEntry, StatusChange
+from caseapp.rules.vocab import Answer
+from caseapp.rules.workflow import TRANSITIONS, CaseStatus
+from caseapp.services import cases as case_service
+from caseapp.services.checks import run_checks
+from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
+from caseapp.services.workflow import REASON_REQUIRED, moves_for, move_status
+from tests.factories import open_case
+from tests.services.test_checks import add_verified_deposit
+
+ALL_PAIRS = [(a, b) for a in CaseStatus for b in CaseStatus if a is not b]
+ALLOWED = [(a, b) for a, b in ALL_PAIRS if b in TRANSITIONS[a]]
+FORBIDDEN = [(a, b) for a, b in ALL_PAIRS if b not in TRANSITIONS[a]]
+
+
+def _case_in(db, consultant, status):
+    case = open_case(consultant)
+    case.status = status
+    db.session.commit()
+    return case
+
+
+def _ids(pairs):
+    return [f"{a.value}->{b.value}" for a, b in pairs]
+
+
+@pytest.mark.parametrize("current,target", ALLOWED, ids=_ids(ALLOWED))
+def test_every_allowed_move_is_made_and_recorded(db, consultant, manager, current, target):
+    case = _case_in(db, consultant, current)
+    if target is CaseStatus.SUBMITTED:
+        add_verified_deposit(db, case, consultant, "300000.00", date.today())
+        run_checks(consultant, case)
+    move = move_status(consultant, case, target, "because", case.version)
+    assert case.status is target
+    assert (move.from_status, move.to_status, move.reason) == (current, target, "because")
+    assert move.changed_by_id == consultant.id and move.changed_at is not None
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "status_changed")).one()
+    assert entry.changes["status"] == [current.value, target.value]
+
+
+@pytest.mark.parametrize("current,target", FORBIDDEN, ids=_ids(FORBIDDEN))
+def test_every_forbidden_move_is_refused_and_changes_nothing(db, consultant, current, target):
+    case = _case_in(db, consultant, current)
+    version = case.version
+    with pytest.raises(NotAllowed):
+        move_status(consultant, case, target, "because", version)
+    db.session.expire_all()
+    assert case.status is current and case.version == version
+    assert db.session.scalars(
+        select(StatusChange).where(StatusChange.from_status.is_not(None),
+                                   StatusChange.case_id == case.id)).first() is None
+
+
+@pytest.mark.parametrize("target", sorted(REASON_REQUIRED))
+def test_withdrawing_refusing_or_pausing_needs_a_reason(db, consultant, target):
+    current = next(s for s in TRANSITIONS if target in TRANSITIONS[s])
+    case = _case_in(db, consultant, current)
+    with pytest.raises(ValidationFailed):
+        move_status(consultant, case, target, "   ", case.version)
+    assert case.status is current
+
+
+def test_submission_needs_a_check_run(db, consultant):
+    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
+    with pytest.raises(NotAllowed, match="not been run"):
+        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version)
+
+
+def test_submission_needs_an_eligible_latest_run(db, consultant):
+    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
+    run_checks(consultant, case)  # no deposit: incomplete
+    with pytest.raises(NotAllowed, match="incomplete"):
+        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version)
+
+
+def test_a_change_after_the_eligible_run_blocks_submission_until_checked_again(db, consultant):
+    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
+    add_verified_deposit(db, case, consultant, "300000.00", date.today())
+    run_checks(consultant, case)
+    case_service.update_applicant(consultant, case, {"putonghua_spoken": Answer.NO},
+                                  case.version)
+    with pytest.raises(NotAllowed, match="changed after"):
+        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version)
+    run_checks(consultant, case)
+    move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version)
+    assert case.status is CaseStatus.SUBMITTED
+
+
+def test_an_old_eligible_run_must_be_repeated(app, db, consultant):
+    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
+    add_verified_deposit(db, case, consultant, "300000.00", date.today())
+    run_checks(consultant, case)
+    later = date.fromordinal(date.today().toordinal() + 8)
+    with pytest.raises(NotAllowed, match="more than 7 days"):
+        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version, today=later)
+
+
+def test_a_manager_may_override_with_a_written_reason(db, consultant, manager):
+    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
+    with pytest.raises(ValidationFailed):
+        move_status(manager, case, CaseStatus.SUBMITTED, "", case.version, override=True)
+    move = move_status(manager, case, CaseStatus.SUBMITTED, "Client's deadline; bank letter "
+                       "arrives tomorrow", case.version, override=True)
+    assert move.override is True and case.status is CaseStatus.SUBMITTED
+    assert move.changed_by_id == manager.id
+
+
+def test_a_consultant_cannot_override(db, consultant):
+    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
+    with pytest.raises(NotAllowed, match="Only a manager"):
+        move_status(consultant, case, CaseStatus.SUBMITTED, "please", case.version,
+                    override=True)
+
+
+def test_a_stale_version_is_a_conflict(db, consultant):
+    case = _case_in(db, consultant, CaseStatus.INTAKE)
+    with pytest.raises(ConflictError):
+        move_status(consultant, case, CaseStatus.COLLECTING_DOCUMENTS, "", case.version - 1)
+    assert case.status is CaseStatus.INTAKE
+
+
+def test_closed_cases_are_read_only(db, consultant):
+    case = _case_in(db, consultant, CaseStatus.VISA_ISSUED)
+    with pytest.raises(NotAllowed):
+        case_service.update_applicant(consultant, case, {"phone": "1"}, case.version)
+    assert moves_for(consultant, case) == []
+
+
+def test_moves_offered_hide_submission_from_consultants_until_ready(db, consultant, manager):
+    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
+    targets = [m.target for m in moves_for(consultant, case)]
+    assert CaseStatus.SUBMITTED not in targets and CaseStatus.WITHDRAWN in targets
+    manager_moves = {m.target: m for m in moves_for(manager, case)}
+    assert manager_moves[CaseStatus.SUBMITTED].needs_override
+    add_verified_deposit(db, case, consultant, "300000.00", date.today())
+    run_checks(consultant, case)
+    offered = {m.target: m for m in moves_for(consultant, case)}
+    assert not offered[CaseStatus.SUBMITTED].needs_override
+
+
+def test_opening_a_case_records_its_first_status(db, consultant):
+    case = open_case(consultant)
+    first = db.session.scalars(select(StatusChange).where(StatusChange.case_id == case.id)).one()
+    assert (first.from_status, first.to_status, first.changed_by_id) == (
+        None, CaseStatus.INTAKE, consultant.id)
