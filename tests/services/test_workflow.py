@@ -13,7 +13,7 @@ from caseapp.rules.workflow import TRANSITIONS, CaseStatus
 from caseapp.services import cases as case_service
 from caseapp.services.checks import run_checks
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
-from caseapp.services.workflow import REASON_REQUIRED, moves_for, move_status
+from caseapp.services.workflow import REASON_REQUIRED, move_status, moves_for
 from tests.factories import open_case
 from tests.services.test_checks import add_verified_deposit
 
