@@ -250,3 +250,20 @@ def remove_dependant(
 
     change_case(actor, case, expected_version, change)
 
+
+
+def update_case_details(
+    actor: User, case: Case, planned_submission_date: date | None, expected_version: int | None
+) -> dict[str, list[str | None]]:
+    """Set the planned submission date, which the checks use to warn about what goes stale."""
+    ensure_editable(case)
+    _check_version(case, expected_version)
+    if case.planned_submission_date == planned_submission_date:
+        return {}
+
+    def change() -> dict[str, list[str | None]]:
+        changes = audit.apply_changes(case, {"planned_submission_date": planned_submission_date})
+        audit.record(actor, "updated", "case", changes, case=case)
+        return changes
+
+    return change_case(actor, case, expected_version, change)

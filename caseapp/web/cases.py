@@ -15,7 +15,13 @@ from caseapp.services import cases as case_service
 from caseapp.services.errors import ConflictError, ServiceError, ValidationFailed
 from caseapp.web.access import acting_user, case_or_404, roles_required
 from caseapp.web.case_page import case_page_context
-from caseapp.web.cases_forms import ApplicantForm, ConfirmForm, DependantForm, VersionedForm
+from caseapp.web.cases_forms import (
+    ApplicantForm,
+    CaseDetailsForm,
+    ConfirmForm,
+    DependantForm,
+    VersionedForm,
+)
 
 bp = Blueprint("cases", __name__)
 
@@ -116,6 +122,28 @@ def edit_applicant(reference: str) -> Any:
             flash("Applicant saved." if changes else "Nothing changed.", "success")
             return _redirect_to_case(case)
     return render_template("cases/applicant_form.html", form=form, case=case)
+
+
+@bp.route("/cases/<reference>/details", methods=["GET", "POST"])
+@login_required
+def edit_details(reference: str) -> Any:
+    case = case_or_404(reference)
+    if (closed := _refuse_if_closed(case)) is not None:
+        return closed
+    form = CaseDetailsForm(obj=case)
+    if request.method == "GET":
+        form.version.data = str(case.version)
+    if form.validate_on_submit():
+        try:
+            changes = case_service.update_case_details(
+                acting_user(), case, form.planned_submission_date.data, form.expected_version()
+            )
+        except ServiceError as error:
+            _form_failed(form, error)
+        else:
+            flash("Case details saved." if changes else "Nothing changed.", "success")
+            return _redirect_to_case(case)
+    return render_template("cases/details_form.html", form=form, case=case)
 
 
 @bp.route("/cases/<reference>/dependants/new", methods=["GET", "POST"])

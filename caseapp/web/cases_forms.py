@@ -145,3 +145,12 @@ class DependantForm(VersionedForm):
 class ConfirmForm(VersionedForm):
     """A bare POST (remove a dependant): CSRF and the version, nothing else."""
 
+
+
+class CaseDetailsForm(VersionedForm):
+    planned_submission_date = FriendlyDateField("Planned submission date",
+                                                validators=[Optional()])
+
+    def validate_planned_submission_date(self, field: Any) -> None:
+        if field.data and field.data < date.today():
+            raise ValidationError("The planned submission date cannot be in the past.")

@@ -72,7 +72,8 @@ def test_case_list_pages(app, consultant, consultant_client):
 @pytest.mark.parametrize("method,path", [
     ("get", ""), ("get", "/applicant"), ("post", "/applicant"), ("get", "/dependants/new"),
     ("post", "/dependants/new"), ("get", "/dependants/{dep}"), ("post", "/dependants/{dep}"),
-    ("post", "/dependants/{dep}/remove"),
+    ("post", "/dependants/{dep}/remove"), ("get", "/details"), ("post", "/details"),
+    ("post", "/checks"), ("post", "/status"),
 ])
 def test_another_consultants_case_is_not_found(app, db, consultant, other_consultant,
                                                client_for, method, path):
@@ -246,3 +247,20 @@ def test_a_closed_case_is_read_only(app, db, consultant, consultant_client):
 
 def test_only_consultants_open_cases(app, manager_client):
     assert manager_client.get("/cases/new").status_code == 403
+
+
+def test_the_planned_submission_date_is_set_and_audited(app, db, consultant, consultant_client):
+    case = open_case(consultant)
+    planned = date.today() + timedelta(days=30)
+    response = consultant_client.post(f"/cases/{case.reference}/details",
+                                      data={"planned_submission_date": planned.isoformat(),
+                                            "version": "1"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert case.planned_submission_date == planned
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "case",
+                                                        AuditEntry.action == "updated")).one()
+    assert entry.changes == {"planned_submission_date": [None, planned.isoformat()]}
+    past = consultant_client.post(f"/cases/{case.reference}/details",
+                                  data={"planned_submission_date": "2001-01-01", "version": "2"})
+    assert "cannot be in the past" in past.get_data(as_text=True)
