@@ -41,8 +41,36 @@ def label(value: Any) -> str:
     return getattr(value, "label", str(value))
 
 
+ENTITY_LABELS = {
+    "case": "the case",
+    "applicant": "the applicant",
+    "dependant": "dependant",
+    "deposit": "deposit evidence",
+    "document": "document",
+    "user": "user",
+}
+ACTION_LABELS = {
+    "case_opened": "opened",
+    "created": "added",
+    "updated": "changed",
+    "removed": "removed",
+    "status_changed": "moved",
+}
+
+
+def describe_audit(action: str, entity: str) -> str:
+    """'changed dependant #4' from ('updated', 'dependant:4'), for the case history."""
+    kind, _, number = entity.partition(":")
+    what = ENTITY_LABELS.get(kind, kind.replace("_", " "))
+    if number:
+        what = f"{what} #{number}"
+    verb = ACTION_LABELS.get(action, action.replace("_", " "))
+    return f"{verb} {what}"
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         country=country_name, money=format_money, datefmt=format_date, label=label
     )
+    app.jinja_env.globals.update(describe_audit=describe_audit)
     app.jinja_env.globals.update(CaseStatus=CaseStatus, current_user=current_user)
