@@ -62,10 +62,15 @@ def _register_extensions(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite enforces foreign keys only when asked to, per connection."""
+    """SQLite enforces foreign keys only when asked to, per connection. WAL lets readers go on
+    while a consultant saves, and with synchronous=NORMAL a commit no longer waits on fsync
+    (a power cut may lose the last commits, never corrupt the file)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
 
