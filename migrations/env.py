@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy import create_engine, pool
+from sqlalchemy.engine import make_url
 
 from caseapp.models import Base
 from caseapp.models.base import UTCDateTime
@@ -19,12 +21,20 @@ target_metadata = Base.metadata
 
 def database_url() -> str:
     """An explicit ``sqlalchemy.url`` (tests) wins; otherwise the app's configuration."""
-    explicit = config.get_main_option("sqlalchemy.url")
-    if explicit:
-        return explicit
-    from config import load_config
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        from config import load_config
 
-    return str(load_config()["SQLALCHEMY_DATABASE_URI"])
+        url = str(load_config()["SQLALCHEMY_DATABASE_URI"])
+    _ensure_sqlite_directory(url)
+    return url
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    """A fresh checkout has no instance/ folder yet; SQLite creates the file, not the folder."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
