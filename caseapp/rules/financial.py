@@ -210,19 +210,9 @@ def _missing_evidence(
     else:
         reason = "No deposit evidence is recorded."
     actions = list(_evidence_actions(evidence, rules))
-    if not evidence.excluded_for("pending"):
-        if thresholds.applicable is not None:
-            _, label = thresholds.measure(Decimal(0))
-            needed = f"{hkd(thresholds.applicable)} for {label}"
-        else:
-            needed = (
-                f"{hkd(thresholds.single_hkd)} (single) or {hkd(thresholds.family_hkd)} "
-                "(family, if the undecided dependants may accompany)"
-            )
-        actions.append(
-            f"Collect bank statements dated {iso(evidence.fresh_from)} or later showing "
-            f"at least {needed}."
-        )
+    pending_total = total_hkd(d.hkd for d in evidence.excluded_for("pending"))
+    if pending_total < thresholds.cautious:
+        actions.append(_collect_more(evidence, thresholds, pending_total))
     return RuleOutcome(
         code="P2",
         title="Financial capability",
@@ -233,12 +223,29 @@ def _missing_evidence(
     )
 
 
+def _collect_more(evidence: _Evidence, thresholds: _Thresholds, pending_total: Decimal) -> str:
+    """What further statements to gather, net of what is already waiting for verification."""
+    dated = f"Collect bank statements dated {iso(evidence.fresh_from)} or later"
+    beyond = " beyond the pending ones" if pending_total else ""
+    if thresholds.family is not None:
+        _, label = thresholds.measure(Decimal(0))
+        return (
+            f"{dated} showing at least {hkd(thresholds.cautious - pending_total)}{beyond} "
+            f"for {label}."
+        )
+    return (
+        f"{dated} showing at least {hkd(thresholds.single_hkd - pending_total)}{beyond} "
+        f"(single), or {hkd(thresholds.family_hkd - pending_total)} (family, if the undecided "
+        "dependants may accompany)."
+    )
+
+
 def _evidence_actions(evidence: _Evidence, rules: RuleSet) -> Iterable[str]:
     pending = evidence.excluded_for("pending")
     if pending:
         total = total_hkd(d.hkd for d in pending)
         yield (
-            f"Verify the pending {plural(len(pending), 'statement')}: "
+            f"Verify the {plural(len(pending), 'pending statement')}: "
             f"{join_words(d.description for d in pending)} ({hkd(total)})."
         )
     for deposit in evidence.excluded_for("stale"):

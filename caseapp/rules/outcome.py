@@ -7,6 +7,7 @@ exactly as it was (the rule ``data`` dicts hold only JSON types: Decimals as str
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -67,7 +68,7 @@ class RuleOutcome:
             "title": self.title,
             "outcome": self.outcome.value,
             "reason": self.reason,
-            "data": self.data,
+            "data": copy.deepcopy(self.data),
             "actions": list(self.actions),
             "warnings": list(self.warnings),
         }
@@ -161,7 +162,11 @@ class GeneralPointsResult:
         return tuple(name for factor in self.factors for name in factor.missing)
 
     def factor(self, code: str) -> PointsFactor:
-        return next(factor for factor in self.factors if factor.code == code)
+        """One of ``age``, ``education``, ``work_experience``, ``language``, ``family``."""
+        for factor in self.factors:
+            if factor.code == code:
+                return factor
+        raise KeyError(code)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -256,14 +261,17 @@ class CheckResult:
 
     def prerequisite(self, code: str) -> RuleOutcome:
         """The outcome of ``"P1"`` .. ``"P7"``."""
-        return next(rule for rule in self.prerequisites if rule.code == code)
+        for rule in self.prerequisites:
+            if rule.code == code:
+                return rule
+        raise KeyError(code)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (no Decimal, no date objects) to store with the check run."""
         return {
             "format": RESULT_FORMAT,
             "rule_set_version": self.rule_set_version,
-            "rule_set_overrides": self.rule_set_overrides,
+            "rule_set_overrides": copy.deepcopy(self.rule_set_overrides),
             "check_date": self.check_date.isoformat(),
             "planned_submission_date": _iso(self.planned_submission_date),
             "verdict": self.verdict.value,

@@ -44,11 +44,13 @@ def configured_rule_set() -> RuleSet:
     """The packaged rule set named in the config, with the config's thresholds applied."""
     config = current_app.config
     rule_set = rule_set_for(config.get("RULE_SET_VERSION") or DEFAULT_VERSION)
-    overrides = {
-        field: config[setting]
-        for setting, field in RULE_SET_SETTINGS.items()
-        if config.get(setting) not in (None, "")
-    }
+    overrides: dict[str, Any] = {}
+    for setting, field in RULE_SET_SETTINGS.items():
+        value = config.get(setting)
+        if value in (None, ""):
+            continue
+        # Months arrive as text from CASEAPP_* variables; money stays text (exact Decimal).
+        overrides[field] = int(value) if field.endswith("_months") else str(value)
     return rule_set.with_overrides(**overrides) if overrides else rule_set
 
 

@@ -113,7 +113,7 @@ def test_p2_data_lists_counted_and_excluded_evidence_with_why() -> None:
     [
         pytest.param(
             [deposit("300000", id=1, status=PENDING), deposit("1", id=2, status=PENDING)],
-            "Verify the pending 2 statements",
+            "Verify the 2 pending statements",
             id="verify-pending",
         ),
         pytest.param(
@@ -125,12 +125,23 @@ def test_p2_data_lists_counted_and_excluded_evidence_with_why() -> None:
             [deposit("300000", status=REJECTED)], "Replace the rejected statement", id="rejected"
         ),
         pytest.param([], "Collect bank statements dated 2025-12-02 or later", id="nothing-yet"),
+        pytest.param(
+            [deposit("100000", status=PENDING)],
+            "at least HKD 150,000.00 beyond the pending ones",
+            id="pending-not-enough",
+        ),
     ],
 )
 def test_p2_missing_says_what_to_collect(deposits: list[Any], phrase: str) -> None:
     outcome = p2(deposits=tuple(deposits))
     assert outcome.outcome is MISSING
     assert any(phrase in action for action in outcome.actions), outcome.actions
+
+
+def test_p2_missing_with_undecided_dependants_gives_both_amounts() -> None:
+    outcome = p2(deposits=(), dependants=(child(born=None),))
+    assert outcome.outcome is MISSING
+    assert any("HKD 250,000.00 (single), or HKD 450,000.00 (family" in a for a in outcome.actions)
 
 
 def test_p2_fail_says_pending_evidence_would_cover_the_shortfall() -> None:

@@ -150,6 +150,7 @@ def test_undecided_child_may_still_add_points() -> None:
     factor = gpt(case(dependants=(child("a", born=None),))).factor("family")
     assert (factor.points, factor.best_case) == (0, 5)
     assert not factor.complete
+    assert "Up to 5 once the missing inputs are known." in factor.explanation
     assert any("date of birth" in action for action in factor.actions)
 
 

@@ -101,3 +101,11 @@ def test_check_all_open_cases_counts_verdicts_and_skips_closed_ones(db, consulta
     db.session.commit()
     counts = check_open_cases(None, TODAY)
     assert counts == {"eligible": 1, "not_eligible": 1}
+
+
+def test_freshness_window_from_an_environment_string(app, db, consultant):
+    case = open_case(consultant)
+    add_verified_deposit(db, case, consultant, "250000.00", date(2026, 7, 1))
+    assert run_checks(consultant, case, TODAY).verdict == "incomplete"  # stale at 3 months
+    app.config["DEPOSIT_FRESHNESS_MONTHS"] = "6"
+    assert run_checks(consultant, case, TODAY).verdict == "eligible"
