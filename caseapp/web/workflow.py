@@ -67,5 +67,5 @@ def move(reference: str) -> Response:
     except ServiceError as error:
         flash(f"The move was not made: {error.message}", "error")
     else:
-        flash(f"{case.reference} is now {target.label.lower()}.", "success")
+        flash(f"{case.reference} moved to {target.label}.", "success")
     return back

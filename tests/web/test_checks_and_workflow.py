@@ -84,7 +84,7 @@ def test_a_move_through_the_page_is_recorded_in_the_history(app, db, consultant,
                                                              consultant_client):
     case = open_case(consultant)
     page = _move(consultant_client, case, "collecting_documents").get_data(as_text=True)
-    assert "is now collecting documents" in page
+    assert "moved to Collecting documents" in page
     assert "Intake → <strong>Collecting documents</strong>" in page
     db.session.expire_all()
     assert case.status is CaseStatus.COLLECTING_DOCUMENTS
@@ -121,7 +121,7 @@ def test_a_manager_overrides_submission_from_the_page(app, db, consultant, manag
     assert "override: checks not met" in page
     page = _move(manager_client, case, "submitted", override="y",
                  reason="Deadline; evidence follows").get_data(as_text=True)
-    assert "is now submitted to immd" in page
+    assert "moved to Submitted to ImmD" in page
     assert "override" in page
 
 
