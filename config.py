@@ -16,6 +16,10 @@ INSTANCE_DIR = BASE_DIR / "instance"
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
 # Friendly variable names that map onto Flask / Flask-SQLAlchemy setting names.
+# CASEAPP_* variables that are read elsewhere (the test suite, scripts/with-postgres).
+NOT_SETTINGS = frozenset({"CASEAPP_ENV", "CASEAPP_TEST_DATABASE_URL", "CASEAPP_PG_ADMIN_URL",
+                          "CASEAPP_REQUIRE_BROWSER"})
+
 ENV_ALIASES = {
     "CASEAPP_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
 }
@@ -104,7 +108,7 @@ def load_config(name: str | None = None, environ: dict[str, str] | None = None) 
     settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
     settings["CASEAPP_ENV"] = name
     for var, raw in env.items():
-        if not var.startswith("CASEAPP_") or var in {"CASEAPP_ENV", "CASEAPP_TEST_DATABASE_URL"}:
+        if not var.startswith("CASEAPP_") or var in NOT_SETTINGS:
             continue
         key = ENV_ALIASES.get(var, var.removeprefix("CASEAPP_"))
         settings[key] = _coerce(settings.get(key), raw)
