@@ -196,8 +196,9 @@ def _store(
     expected_version: int | None,
     replacing: Document | None = None,
 ) -> Document:
-    if not isinstance(kind, DocumentKind):
+    if kind not in DocumentKind._value2member_map_:
         raise ValidationFailed({"kind": ["Choose the kind of document."]})
+    kind = DocumentKind(kind)
     # Refuse a closed case before reading a byte of the upload; change_case checks it again.
     ensure_editable(case)
     received = _receive(case, stream)

@@ -1,7 +1,172 @@
-"""Document pages (upload, replace, download)."""
+"""Document pages: upload, replace with a newer version, download."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from caseapp.models import Case, Document, DocumentKind
+from caseapp.queries.documents import get_document
+from caseapp.services import documents as document_service
+from caseapp.services.errors import ConflictError, ServiceError, ValidationFailed
+from caseapp.web.access import acting_user, case_or_404
+from caseapp.web.documents_forms import ACCEPT_ATTRIBUTE, ReplaceDocumentForm, UploadDocumentForm
 
 bp = Blueprint("documents", __name__)
+bp.add_app_template_global(ACCEPT_ATTRIBUTE, "document_accept")
+logger = logging.getLogger(__name__)
+
+
+def _to_documents_panel(reference: str) -> Response:
+    return redirect(url_for("cases.show", reference=reference, _anchor="documents"))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge) -> Response:
+    """A body over MAX_CONTENT_LENGTH is refused before the view runs: say why, not just 413.
+
+    The redirect goes to the case page by the reference in the URL; that page checks access
+    itself, so this reveals nothing about a case the user may not see.
+    """
+    flash(document_service.too_large_message() + " Nothing was uploaded.", "error")
+    reference = (request.view_args or {}).get("reference")
+    if not reference:
+        return redirect(url_for("cases.index"))
+    return _to_documents_panel(reference)
+
+
+def _document_or_404(case: Case, document_id: int) -> Document:
+    document = get_document(case, document_id)
+    if document is None:
+        abort(404)
+    return document
+
+
+def _refuse_if_closed(case: Case) -> Response | None:
+    if case.is_closed:
+        flash(f"This case is {case.status.label.lower()}: no documents can be uploaded to it.",
+              "error")
+        return _to_documents_panel(case.reference)
+    return None
+
+
+def _form_failed(form: UploadDocumentForm | ReplaceDocumentForm, error: ServiceError) -> None:
+    """Show a service's refusal beside the field it concerns, or as a message."""
+    if isinstance(error, ValidationFailed):
+        for field_name, messages in error.errors.items():
+            field = getattr(form, field_name, None)
+            if field is not None:
+                field.errors = [*field.errors, *messages]
+            else:
+                flash("; ".join(messages), "error")
+    else:
+        flash(error.message, "error")
+    if isinstance(error, ConflictError):
+        form.version.data = str(error.current_version)
+
+
+@bp.route("/cases/<reference>/documents/upload", methods=["GET", "POST"])
+@login_required
+def upload(reference: str) -> Any:
+    case = case_or_404(reference)
+    if (closed := _refuse_if_closed(case)) is not None:
+        return closed
+    form = UploadDocumentForm()
+    if request.method == "GET":
+        form.version.data = str(case.version)
+        if request.args.get("kind") in DocumentKind._value2member_map_:
+            form.kind.data = DocumentKind(request.args["kind"])
+    if form.validate_on_submit():
+        try:
+            document = document_service.upload_document(
+                acting_user(), case, form.kind.data, form.upload_filename(),
+                form.upload_stream(), form.expected_version(),
+            )
+        except ServiceError as error:
+            _form_failed(form, error)
+        else:
+            flash(f"{document.kind.label} uploaded: {document.original_filename}.", "success")
+            return _to_documents_panel(case.reference)
+    return render_template("documents/upload.html", form=form, case=case)
+
+
+@bp.route("/cases/<reference>/documents/<int:document_id>/replace", methods=["GET", "POST"])
+@login_required
+def replace(reference: str, document_id: int) -> Any:
+    case = case_or_404(reference)
+    document = _document_or_404(case, document_id)
+    if (closed := _refuse_if_closed(case)) is not None:
+        return closed
+    if not document.is_current:
+        flash("That document has already been replaced by a newer version.", "error")
+        return _to_documents_panel(case.reference)
+    form = ReplaceDocumentForm()
+    if request.method == "GET":
+        form.version.data = str(case.version)
+    if form.validate_on_submit():
+        try:
+            new = document_service.replace_document(
+                acting_user(), case, document, form.upload_filename(), form.upload_stream(),
+                form.expected_version(),
+            )
+        except ServiceError as error:
+            _form_failed(form, error)
+        else:
+            flash(f"{new.kind.label} replaced: {new.original_filename} is now the current "
+                  "version.", "success")
+            return _to_documents_panel(case.reference)
+    return render_template("documents/replace.html", form=form, case=case, document=document)
+
+
+@bp.route("/cases/<reference>/documents/<int:document_id>/download")
+@login_required
+def download(reference: str, document_id: int) -> Response:
+    # Downloads stay allowed on closed cases: the file is the client's record.
+    case = case_or_404(reference)
+    document = _document_or_404(case, document_id)
+    try:
+        path = document_service.open_document(document)
+    except FileNotFoundError:
+        # An operations problem (lost volume, partial restore), not the user's doing.
+        logger.error("Document %s of case %s is missing from the upload directory",
+                     document.id, case.id)
+        flash("The file of this document is missing from storage. Please tell an administrator.",
+              "error")
+        return _to_documents_panel(case.reference)
+    response = send_file(
+        path,
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.original_filename,
+        max_age=0,
+    )
+    # The recorded type is the sniffed one; stop browsers second-guessing it.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Passports and bank statements must not linger in shared or browser caches.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.app_template_global()
+def document_upload_limit() -> str:
+    return document_service.format_size(current_app.config["MAX_UPLOAD_BYTES"])
+
+
+@bp.app_template_filter("bytesize")
+def bytesize(size: int | None) -> str:
+    return "—" if size is None else document_service.format_size(size)
