@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from caseapp.extensions import db
-from caseapp.models import Role, User
+from caseapp.models import Case, Role, User
 from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
+from caseapp.rules.workflow import CaseStatus
 from caseapp.services import cases as case_service
+from caseapp.services import deposits as deposit_service
 from caseapp.services import users as user_service
+from caseapp.services.checks import run_checks
+from caseapp.services.workflow import move_status
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_USERS = [
@@ -38,11 +43,24 @@ def _years_ago(years: int, days: int = 0) -> date:
         return today.replace(year=today.year - years, day=28) - timedelta(days=days)
 
 
+DEGREE_COUNTS = {
+    Qualification.DOCTORATE: (1, 1, 1),
+    Qualification.MASTER: (0, 1, 1),
+    Qualification.BACHELOR: (0, 0, 1),
+    Qualification.SUB_DEGREE: (0, 0, 0),
+    Qualification.SECONDARY: (0, 0, 0),
+}
+
+
 def demo_applicant(i: int, rng: random.Random) -> dict[str, Any]:
     """A varied applicant: some complete and strong, some with gaps or failing facts."""
     complete = i % 4 != 3
     strong = i % 5 != 4
     yes_no = Answer.YES if strong else Answer.NO
+    qualification = ([Qualification.BACHELOR, Qualification.MASTER, Qualification.DOCTORATE,
+                      Qualification.MASTER][i % 4] if strong else Qualification.SECONDARY)
+    doctorates, masters, bachelors = DEGREE_COUNTS[qualification]
+    work_years = rng.randint(4, 16)
     return {
         "given_name": GIVEN[i % len(GIVEN)],
         "family_name": FAMILY[i % len(FAMILY)],
@@ -53,17 +71,28 @@ def demo_applicant(i: int, rng: random.Random) -> dict[str, Any]:
         "passport_expiry": date.today() + timedelta(days=rng.randint(90, 3000)),
         "email": f"client{i + 1}@example.com",
         "phone": f"+852 5{rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-        "criminal_record": Answer.NO if complete else Answer.UNKNOWN,
+        "criminal_record": Answer.YES if i == 13 else (Answer.NO if complete else Answer.UNKNOWN),
         "adverse_immigration_record": Answer.NO if complete else Answer.UNKNOWN,
         "english_written": Answer.YES,
         "english_spoken": yes_no if complete else Answer.UNKNOWN,
         "chinese_written": Answer.YES if i % 3 == 0 else Answer.NO,
         "putonghua_spoken": Answer.YES if i % 3 == 0 else Answer.NO,
         "cantonese_spoken": Answer.NO,
-        "highest_qualification": [Qualification.BACHELOR, Qualification.MASTER,
-                                  Qualification.DOCTORATE, Qualification.SUB_DEGREE][i % 4]
-        if strong else Qualification.SECONDARY,
+        "highest_qualification": qualification,
         "qualification_recognised": Answer.YES if complete else Answer.UNKNOWN,
+        "doctorate_count": doctorates if complete else None,
+        "master_count": masters if complete else None,
+        "bachelor_count": bachelors if complete else None,
+        "professional_qualification": False,
+        "graduate_work_years": work_years if complete else None,
+        "senior_work_years": rng.randint(0, min(work_years, 6)) if complete else None,
+        "other_foreign_language": Answer.YES if i % 5 == 1 else Answer.NO,
+        "hk_permanent_resident_family": Answer.YES if i % 6 == 0 else Answer.NO,
+        "achievement_claim": Answer.YES if i == 10 else Answer.NO,
+        "achievement_description": (
+            "Olympic bronze medal, women's rowing (eight), Tokyo 2020; certificate on file."
+            if i == 10 else ""
+        ),
     }
 
 
@@ -75,6 +104,7 @@ def demo_dependants(i: int, rng: random.Random) -> list[dict[str, Any]]:
         "relation": Relationship.SPOUSE, "given_name": GIVEN[(i + 7) % len(GIVEN)],
         "family_name": family, "date_of_birth": _years_ago(rng.randint(25, 50)),
         "marital_status": MaritalStatus.MARRIED, "nationality": NATIONALITIES[i % 20],
+        "spouse_has_degree": Answer.YES if i % 2 == 0 else Answer.NO,
     }]
     for child in range(i % 3):
         age = 17 if (i + child) % 6 == 0 else rng.randint(2, 16)
@@ -92,18 +122,84 @@ def demo_dependants(i: int, rng: random.Random) -> list[dict[str, Any]]:
     return people
 
 
+FOREIGN = [("HKD", Decimal("1")), ("USD", Decimal("7.8125")), ("CNY", Decimal("1.0842")),
+           ("GBP", Decimal("9.8741"))]
+BANKS = ["HSBC Hong Kong", "Bank of China (Hong Kong)", "Standard Chartered", "DBS Bank",
+         "Citibank N.A."]
+
+
+def demo_deposit(i: int, family: bool, rng: random.Random) -> dict[str, Any] | None:
+    """Deposit evidence in a mix of currencies; some short, one stale, some still pending."""
+    if i % 6 == 5:
+        return None
+    hkd = Decimal(480_000 if family else 300_000) + rng.randint(0, 80) * 1000
+    if i % 7 == 3:
+        hkd = Decimal(200_000)  # short of either threshold
+    currency, rate = FOREIGN[i % len(FOREIGN)]
+    amount = (hkd / rate).quantize(Decimal("0.01"))
+    days_old = 150 if i == 12 else rng.randint(3, 40)
+    return {
+        "amount": amount, "currency": currency, "rate_to_hkd": rate,
+        "statement_date": date.today() - timedelta(days=days_old),
+        "bank": BANKS[i % len(BANKS)], "account_holder": GIVEN[i % len(GIVEN)] + " "
+        + FAMILY[i % len(FAMILY)],
+    }
+
+
+def _progress(actor: User, case: Case, i: int) -> None:
+    """Move cases along the workflow so every list has something to show."""
+    path: list[tuple[CaseStatus, str]] = [(CaseStatus.COLLECTING_DOCUMENTS, "")]
+    if i == 2:
+        path.append((CaseStatus.ON_HOLD, "Waiting for the client's police certificate."))
+    elif i == 9:
+        path.append((CaseStatus.WITHDRAWN, "The client accepted a job offer in Singapore."))
+    elif i % 4 == 0:
+        path.append((CaseStatus.READY_FOR_REVIEW, ""))
+    for target, reason in path:
+        move_status(actor, case, target, reason, case.version)
+
+
+def _submit_and_decide(actor: User, case: Case, i: int) -> None:
+    """An eligible, reviewed case goes to ImmD; some get a decision."""
+    run_checks(actor, case)
+    move_status(actor, case, CaseStatus.SUBMITTED, "", case.version)
+    decisions = {0: [CaseStatus.UNDER_ASSESSMENT],
+                 4: [CaseStatus.UNDER_ASSESSMENT, CaseStatus.APPROVED_IN_PRINCIPLE],
+                 8: [CaseStatus.UNDER_ASSESSMENT, CaseStatus.APPROVED_IN_PRINCIPLE,
+                     CaseStatus.VISA_ISSUED]}
+    for target in decisions.get(i % 12, []):
+        move_status(actor, case, target, "", case.version)
+
+
 def seed(case_count: int = 20) -> tuple[list[User], int]:
-    """Create the demo users and ``case_count`` cases split between the two consultants."""
+    """Create the demo users and ``case_count`` cases split between the two consultants:
+    eligible, not eligible and incomplete ones, at every stage of the workflow."""
     rng = random.Random(2026)
     users = [
         user_service.create_user(email, name, role, DEMO_PASSWORD)
         for email, name, role in DEMO_USERS
     ]
     consultants = [u for u in users if u.role is Role.CONSULTANT]
+    manager = next(u for u in users if u.role is Role.MANAGER)
     for i in range(case_count):
         consultant = consultants[i % len(consultants)]
         case = case_service.open_case(consultant, demo_applicant(i, rng))
-        for dependant in demo_dependants(i, rng):
+        dependants = demo_dependants(i, rng)
+        for dependant in dependants:
             case_service.add_dependant(consultant, case, dependant, case.version)
+        deposit = demo_deposit(i, bool(dependants), rng)
+        if deposit is not None:
+            evidence = deposit_service.record_deposit(consultant, case, deposit, case.version)
+            if i == 11:
+                deposit_service.reject_deposit(manager, case, evidence, "The statement is not "
+                                               "in the applicant's name.", case.version)
+            elif i % 4 != 3:
+                deposit_service.verify_deposit(manager, case, evidence, case.version)
+        _progress(consultant, case, i)
+        if case.is_closed:
+            continue
+        run = run_checks(consultant, case)
+        if case.status is CaseStatus.READY_FOR_REVIEW and run.verdict == "eligible":
+            _submit_and_decide(consultant, case, i)
     db.session.commit()
     return users, case_count

@@ -3,7 +3,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from caseapp.demo import DEMO_PASSWORD, DEMO_USERS
-from caseapp.models import Case, Role, User
+from caseapp.models import Case, CheckRun, DepositEvidence, Role, User
+from caseapp.rules.workflow import CaseStatus
 from caseapp.services.users import authenticate
 
 
@@ -56,6 +57,12 @@ def test_seed_demo_fills_an_empty_database_and_prints_the_logins(app, db):
         assert email in result.output
         assert authenticate(email, DEMO_PASSWORD) is not None
     assert DEMO_PASSWORD in result.output
+    verdicts = set(db.session.scalars(select(CheckRun.verdict)))
+    assert verdicts == {"eligible", "not_eligible", "incomplete"}
+    statuses = set(db.session.scalars(select(Case.status)))
+    assert {CaseStatus.COLLECTING_DOCUMENTS, CaseStatus.READY_FOR_REVIEW, CaseStatus.ON_HOLD,
+            CaseStatus.UNDER_ASSESSMENT, CaseStatus.VISA_ISSUED, CaseStatus.WITHDRAWN} <= statuses
+    assert db.session.scalar(select(func.count(DepositEvidence.id))) > 10
 
 
 def test_seed_demo_never_adds_to_a_database_with_data(app, db, consultant):
@@ -63,3 +70,32 @@ def test_seed_demo_never_adds_to_a_database_with_data(app, db, consultant):
     assert "has data already" in result.output
     assert db.session.scalar(select(func.count(Case.id))) == 0
     assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_checks_run_prints_the_result_of_one_case(app, db, consultant):
+    from tests.factories import open_case
+
+    case = open_case(consultant)
+    result = _cli(app, "checks", "run", case.reference, "--as", consultant.email)
+    assert result.exit_code == 0, result.output
+    assert f"{case.reference}: INCOMPLETE" in result.output
+    assert "P2 Financial capability" in result.output and "General Points Test" in result.output
+    run = db.session.scalars(select(CheckRun)).one()
+    assert run.run_by_id == consultant.id
+
+
+def test_checks_run_all_counts_verdicts_of_open_cases(app, db, consultant):
+    from tests.factories import open_case
+
+    open_case(consultant)
+    open_case(consultant, nationality="AFG")
+    result = _cli(app, "checks", "run", "--all")
+    assert result.exit_code == 0, result.output
+    assert "Checked 2 open cases" in result.output
+    assert "not eligible  1" in result.output and "incomplete    1" in result.output
+    assert db.session.scalar(select(func.count(CheckRun.id))) == 2
+
+
+def test_checks_run_needs_a_known_case_or_all(app, db):
+    assert "No case QM-1999-000001" in _cli(app, "checks", "run", "QM-1999-000001").output
+    assert _cli(app, "checks", "run").exit_code == 2
