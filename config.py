@@ -49,6 +49,8 @@ class Config:
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
 
+    # Business dates (today, "not in the future") are in this zone, whatever the server's.
+    TIMEZONE = "Asia/Hong_Kong"
     CASES_PER_PAGE = 50
     # Submitting needs an eligible check run at most this many days old.
     SUBMISSION_CHECK_MAX_AGE_DAYS = 7

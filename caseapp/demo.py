@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from caseapp import clock
 from caseapp.extensions import db
 from caseapp.models import Case, Role, User
 from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
@@ -36,7 +37,7 @@ NATIONALITIES = ["CHN", "IND", "GBR", "MYS", "IND", "ITA", "JPN", "UKR", "ISR", 
 
 
 def _years_ago(years: int, days: int = 0) -> date:
-    today = date.today()
+    today = clock.today()
     try:
         return today.replace(year=today.year - years) - timedelta(days=days)
     except ValueError:  # 29 February
@@ -68,7 +69,7 @@ def demo_applicant(i: int, rng: random.Random) -> dict[str, Any]:
         "date_of_birth": _years_ago(17 if i == 7 else rng.randint(24, 55), rng.randint(0, 360)),
         "nationality": NATIONALITIES[i % len(NATIONALITIES)],
         "passport_number": f"E{rng.randint(10_000_000, 99_999_999)}",
-        "passport_expiry": date.today() + timedelta(days=rng.randint(90, 3000)),
+        "passport_expiry": clock.today() + timedelta(days=rng.randint(90, 3000)),
         "email": f"client{i + 1}@example.com",
         "phone": f"+852 5{rng.randint(100, 999)} {rng.randint(1000, 9999)}",
         "criminal_record": Answer.YES if i == 13 else (Answer.NO if complete else Answer.UNKNOWN),
@@ -140,7 +141,7 @@ def demo_deposit(i: int, family: bool, rng: random.Random) -> dict[str, Any] | N
     days_old = 150 if i == 12 else rng.randint(3, 40)
     return {
         "amount": amount, "currency": currency, "rate_to_hkd": rate,
-        "statement_date": date.today() - timedelta(days=days_old),
+        "statement_date": clock.today() - timedelta(days=days_old),
         "bank": BANKS[i % len(BANKS)], "account_holder": GIVEN[i % len(GIVEN)] + " "
         + FAMILY[i % len(FAMILY)],
     }

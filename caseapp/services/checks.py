@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from caseapp import clock
 from caseapp.extensions import db
 from caseapp.models import Applicant, Case, CheckRun, Dependant, DepositEvidence, User, utcnow
 from caseapp.rules import (
@@ -120,7 +121,7 @@ def run_checks(actor: User | None, case: Case, check_date: date | None = None) -
 
     A run is a record, not a change to the case: the case's version does not move.
     """
-    check_date = check_date or date.today()
+    check_date = check_date or clock.today()
     case = load_case_for_checks(case.id)
     facts = case_facts(case, check_date)
     result = evaluate(facts, configured_rule_set())

@@ -13,6 +13,7 @@ from typing import Any
 
 import pycountry
 
+from caseapp import clock
 from caseapp.extensions import db
 from caseapp.models import Case, DepositEvidence, User, utcnow
 from caseapp.rules.facts import to_hkd
@@ -126,7 +127,7 @@ def _currency_error(code: str) -> str | None:
 def _date_error(value: Any) -> str | None:
     if not isinstance(value, date):
         return "Enter the statement date."
-    if value > date.today():
+    if value > clock.today():
         return "The statement date cannot be in the future."
     return None
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import current_app
 
+from caseapp import clock
 from caseapp.extensions import db
 from caseapp.models import Case, Role, StatusChange, User, utcnow
 from caseapp.rules import Verdict
@@ -31,7 +32,7 @@ class Readiness:
 
 def submission_readiness(case: Case, today: date | None = None) -> Readiness:
     """Submission needs an eligible latest check run, recent, on the case's current facts."""
-    today = today or date.today()
+    today = today or clock.today()
     run = latest_run(case)
     if run is None:
         return Readiness(False, "The checks have not been run on this case yet.")

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from caseapp import clock
 from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
 from caseapp.web.fields import CountryField, EnumSelectField, FriendlyDateField, not_in_future
 
@@ -152,5 +153,5 @@ class CaseDetailsForm(VersionedForm):
                                                 validators=[Optional()])
 
     def validate_planned_submission_date(self, field: Any) -> None:
-        if field.data and field.data < date.today():
+        if field.data and field.data < clock.today():
             raise ValidationError("The planned submission date cannot be in the past.")

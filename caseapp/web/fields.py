@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import Enum
 from functools import cache
 from typing import Any
@@ -11,6 +10,8 @@ import pycountry
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+
+from caseapp import clock
 
 
 @cache
@@ -91,7 +92,7 @@ class FriendlyDateField(DateField):
             raise ValueError("Enter a real date as YYYY-MM-DD.") from error
 
 
-def not_in_future(today: Any = date.today) -> Any:
+def not_in_future(today: Any = clock.today) -> Any:
     def check(form: Any, field: Any) -> None:
         if field.data and field.data > today():
             raise ValidationError("This date cannot be in the future.")

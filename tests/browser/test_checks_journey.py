@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import expect
 
+from caseapp import clock
 from caseapp.models import Role
 from tests.browser.test_consultant_journey import _sign_in
 from tests.factories import open_case
@@ -26,7 +25,7 @@ def test_consultant_runs_the_checks_and_submits_an_eligible_case(live_server, pa
     expect(page.locator(".verdict")).to_contain_text("Incomplete")
     expect(page.locator("#checks")).to_contain_text("Collect bank statements")
 
-    add_verified_deposit(db, case, consultant, "260000.00", date.today())
+    add_verified_deposit(db, case, consultant, "260000.00", clock.today())
     for target in ("Collecting documents", "Ready for review"):
         page.select_option("select[name=target]", label=target)
         page.get_by_role("button", name="Move").click()

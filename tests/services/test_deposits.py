@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from caseapp import clock
 from caseapp.models import AuditEntry, Case, DepositEvidence
 from caseapp.rules.vocab import EvidenceStatus
 from caseapp.rules.workflow import CaseStatus
@@ -21,7 +22,7 @@ from caseapp.services.deposits import (
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
 from tests.factories import open_case
 
-STATEMENT_DATE = date.today() - timedelta(days=10)
+STATEMENT_DATE = clock.today() - timedelta(days=10)
 
 
 def statement(**overrides):
@@ -122,7 +123,7 @@ def test_float_money_is_refused_outright(consultant, case):
     ("rate_to_hkd", Decimal("7.123456789"), "at most 8 decimal places"),
     ("currency", "XYZ", "'XYZ' is not a known ISO 4217 currency code"),
     ("currency", "", "Choose the currency"),
-    ("statement_date", date.today() + timedelta(days=1), "cannot be in the future"),
+    ("statement_date", clock.today() + timedelta(days=1), "cannot be in the future"),
     ("statement_date", None, "Enter the statement date"),
     ("bank", "   ", "Enter the bank's name"),
     ("account_holder", "x" * 121, "120 characters"),

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from caseapp import clock
 from caseapp.models import AuditEntry, StatusChange
 from caseapp.rules.vocab import Answer
 from caseapp.rules.workflow import TRANSITIONS, CaseStatus
@@ -37,7 +38,7 @@ def _ids(pairs):
 def test_every_allowed_move_is_made_and_recorded(db, consultant, manager, current, target):
     case = _case_in(db, consultant, current)
     if target is CaseStatus.SUBMITTED:
-        add_verified_deposit(db, case, consultant, "300000.00", date.today())
+        add_verified_deposit(db, case, consultant, "300000.00", clock.today())
         run_checks(consultant, case)
     move = move_status(consultant, case, target, "because", case.version)
     assert case.status is target
@@ -85,7 +86,7 @@ def test_submission_needs_an_eligible_latest_run(db, consultant):
 
 def test_a_change_after_the_eligible_run_blocks_submission_until_checked_again(db, consultant):
     case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
-    add_verified_deposit(db, case, consultant, "300000.00", date.today())
+    add_verified_deposit(db, case, consultant, "300000.00", clock.today())
     run_checks(consultant, case)
     case_service.update_applicant(consultant, case, {"putonghua_spoken": Answer.NO},
                                   case.version)
@@ -98,9 +99,9 @@ def test_a_change_after_the_eligible_run_blocks_submission_until_checked_again(d
 
 def test_an_old_eligible_run_must_be_repeated(app, db, consultant):
     case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
-    add_verified_deposit(db, case, consultant, "300000.00", date.today())
+    add_verified_deposit(db, case, consultant, "300000.00", clock.today())
     run_checks(consultant, case)
-    later = date.fromordinal(date.today().toordinal() + 8)
+    later = date.fromordinal(clock.today().toordinal() + 8)
     with pytest.raises(NotAllowed, match="more than 7 days"):
         move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version, today=later)
 
@@ -142,7 +143,7 @@ def test_moves_offered_hide_submission_from_consultants_until_ready(db, consulta
     assert CaseStatus.SUBMITTED not in targets and CaseStatus.WITHDRAWN in targets
     manager_moves = {m.target: m for m in moves_for(manager, case)}
     assert manager_moves[CaseStatus.SUBMITTED].needs_override
-    add_verified_deposit(db, case, consultant, "300000.00", date.today())
+    add_verified_deposit(db, case, consultant, "300000.00", clock.today())
     run_checks(consultant, case)
     offered = {m.target: m for m in moves_for(consultant, case)}
     assert not offered[CaseStatus.SUBMITTED].needs_override

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from caseapp import clock
 from caseapp.models import AuditEntry, Case, Dependant
 from caseapp.rules.workflow import CaseStatus
 from tests.factories import applicant_form, dependant_form, dependant_values, open_case
@@ -119,7 +120,7 @@ def test_new_case_opens_a_client_file_and_audits_it(app, db, consultant, consult
 
 @pytest.mark.parametrize("field,value,message", [
     ("date_of_birth", "1990-13-45", "Enter a real date"),
-    ("date_of_birth", (date.today() + timedelta(days=1)).isoformat(), "cannot be in the future"),
+    ("date_of_birth", (clock.today() + timedelta(days=1)).isoformat(), "cannot be in the future"),
     ("nationality", "XXX", "not a known ISO 3166-1 country code"),
     ("family_name", "x" * 101, "Field cannot be longer than 100 characters"),
     ("given_name", "", "This field is required"),
@@ -251,7 +252,7 @@ def test_only_consultants_open_cases(app, manager_client):
 
 def test_the_planned_submission_date_is_set_and_audited(app, db, consultant, consultant_client):
     case = open_case(consultant)
-    planned = date.today() + timedelta(days=30)
+    planned = clock.today() + timedelta(days=30)
     response = consultant_client.post(f"/cases/{case.reference}/details",
                                       data={"planned_submission_date": planned.isoformat(),
                                             "version": "1"})

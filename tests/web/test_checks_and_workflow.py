@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 
+from caseapp import clock
 from caseapp.models import CheckRun
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services import cases as case_service
@@ -19,7 +18,7 @@ def _runs(db):
 def test_run_checks_shows_the_verdict_each_rule_and_the_points(app, db, consultant,
                                                                 consultant_client):
     case = open_case(consultant)
-    add_verified_deposit(db, case, consultant, "250000.00", date.today())
+    add_verified_deposit(db, case, consultant, "250000.00", clock.today())
     response = consultant_client.post(f"/cases/{case.reference}/checks", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Checks run: eligible." in page
@@ -42,7 +41,7 @@ def test_an_incomplete_case_lists_what_to_collect(app, db, consultant, consultan
 def test_earlier_runs_stay_visible_and_open_as_they_were(app, db, consultant, consultant_client):
     case = open_case(consultant)
     first = run_checks(consultant, case)
-    add_verified_deposit(db, case, consultant, "250000.00", date.today())
+    add_verified_deposit(db, case, consultant, "250000.00", clock.today())
     run_checks(consultant, case)
     page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert "Earlier runs (1)" in page
@@ -131,7 +130,7 @@ def test_the_case_page_statement_count_does_not_grow_with_its_contents(
 
     def add_one_of_each():
         case_service.add_dependant(consultant, case, dependant_values(), case.version)
-        add_verified_deposit(db, case, consultant, "1000.00", date.today())
+        add_verified_deposit(db, case, consultant, "1000.00", clock.today())
         run_checks(consultant, case)
 
     def statements_for_page():

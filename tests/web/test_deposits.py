@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from flask import g
 from sqlalchemy import func, select
 
+from caseapp import clock
 from caseapp.models import AuditEntry, Case, DepositEvidence, Role
 from caseapp.rules.vocab import EvidenceStatus
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services.deposits import record_deposit, reject_deposit, verify_deposit
 from tests.factories import open_case
 
-STATEMENT_DATE = date.today() - timedelta(days=10)
+STATEMENT_DATE = clock.today() - timedelta(days=10)
 
 
 def deposit_form(**overrides: str) -> dict[str, str]:
@@ -107,7 +108,7 @@ def test_recording_through_the_form_shows_the_statement_on_the_case_page(
     ("amount", "", "Enter the balance shown on the statement."),
     ("amount", "99999999999999", "The amount cannot be more than 9,999,999,999,999.99."),
     ("currency", "XYZ", "&#39;XYZ&#39; is not a known ISO 4217 currency code."),
-    ("statement_date", (date.today() + timedelta(days=1)).isoformat(),
+    ("statement_date", (clock.today() + timedelta(days=1)).isoformat(),
      "This date cannot be in the future."),
     ("statement_date", "2026-02-30", "Enter a real date as YYYY-MM-DD."),
     ("statement_date", "", "Enter the statement date."),
