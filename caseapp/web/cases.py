@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from caseapp.models import Case, Role
+from caseapp.models import Role
 from caseapp.queries.cases import CaseListFilters, case_list, get_dependant
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services import cases as case_service
-from caseapp.services.errors import ConflictError, ServiceError, ValidationFailed
+from caseapp.services.errors import ServiceError
 from caseapp.web.access import acting_user, case_or_404, roles_required
 from caseapp.web.case_page import case_page_context
-from caseapp.web.cases_forms import (
-    ApplicantForm,
-    CaseDetailsForm,
-    ConfirmForm,
-    DependantForm,
-    VersionedForm,
-)
+from caseapp.web.cases_forms import ApplicantForm, CaseDetailsForm, ConfirmForm, DependantForm
+from caseapp.web.formflow import case_page, form_failed, refuse_if_closed, save_form
 
 bp = Blueprint("cases", __name__)
 
@@ -52,21 +47,6 @@ def index() -> str:
     return render_template("cases/index.html", page=page, filters=filters)
 
 
-def _form_failed(form: VersionedForm, error: ServiceError) -> None:
-    """Put a service's refusal on the form so the page shows it beside the user's input."""
-    if isinstance(error, ValidationFailed):
-        for field_name, messages in error.errors.items():
-            field = getattr(form, field_name, None)
-            if field is not None:
-                field.errors = [*field.errors, *messages]
-            else:
-                flash("; ".join(messages), "error")
-    else:
-        flash(error.message, "error")
-    if isinstance(error, ConflictError):
-        form.version.data = str(error.current_version)
-
-
 @bp.route("/cases/new", methods=["GET", "POST"])
 @roles_required(Role.CONSULTANT)
 def new_case() -> Any:
@@ -75,10 +55,10 @@ def new_case() -> Any:
         try:
             case = case_service.open_case(acting_user(), form.applicant_values())
         except ServiceError as error:
-            _form_failed(form, error)
+            form_failed(form, error)
         else:
             flash(f"Case {case.reference} opened.", "success")
-            return redirect(url_for("cases.show", reference=case.reference))
+            return case_page(case)
     return render_template("cases/applicant_form.html", form=form, case=None)
 
 
@@ -91,81 +71,53 @@ def show(reference: str) -> str:
     )
 
 
-def _redirect_to_case(case: Case) -> Response:
-    return redirect(url_for("cases.show", reference=case.reference))
-
-
-def _refuse_if_closed(case: Case) -> Response | None:
-    if case.is_closed:
-        flash(f"This case is {case.status.label.lower()} and can no longer be changed.", "error")
-        return _redirect_to_case(case)
-    return None
-
-
 @bp.route("/cases/<reference>/applicant", methods=["GET", "POST"])
 @login_required
 def edit_applicant(reference: str) -> Any:
     case = case_or_404(reference)
-    if (closed := _refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_closed(case)) is not None:
         return closed
     form = ApplicantForm(obj=case.applicant)
-    if request.method == "GET":
-        form.version.data = str(case.version)
-    if form.validate_on_submit():
-        try:
-            changes = case_service.update_applicant(
-                acting_user(), case, form.applicant_values(), form.expected_version()
-            )
-        except ServiceError as error:
-            _form_failed(form, error)
-        else:
-            flash("Applicant saved." if changes else "Nothing changed.", "success")
-            return _redirect_to_case(case)
-    return render_template("cases/applicant_form.html", form=form, case=case)
+    return save_form(
+        case, form,
+        save=lambda: case_service.update_applicant(
+            acting_user(), case, form.applicant_values(), form.expected_version()),
+        success=lambda changes: "Applicant saved." if changes else "Nothing changed.",
+        render=lambda: render_template("cases/applicant_form.html", form=form, case=case),
+    )
 
 
 @bp.route("/cases/<reference>/details", methods=["GET", "POST"])
 @login_required
 def edit_details(reference: str) -> Any:
     case = case_or_404(reference)
-    if (closed := _refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_closed(case)) is not None:
         return closed
     form = CaseDetailsForm(obj=case)
-    if request.method == "GET":
-        form.version.data = str(case.version)
-    if form.validate_on_submit():
-        try:
-            changes = case_service.update_case_details(
-                acting_user(), case, form.planned_submission_date.data, form.expected_version()
-            )
-        except ServiceError as error:
-            _form_failed(form, error)
-        else:
-            flash("Case details saved." if changes else "Nothing changed.", "success")
-            return _redirect_to_case(case)
-    return render_template("cases/details_form.html", form=form, case=case)
+    return save_form(
+        case, form,
+        save=lambda: case_service.update_case_details(
+            acting_user(), case, form.planned_submission_date.data, form.expected_version()),
+        success=lambda changes: "Case details saved." if changes else "Nothing changed.",
+        render=lambda: render_template("cases/details_form.html", form=form, case=case),
+    )
 
 
 @bp.route("/cases/<reference>/dependants/new", methods=["GET", "POST"])
 @login_required
 def add_dependant(reference: str) -> Any:
     case = case_or_404(reference)
-    if (closed := _refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_closed(case)) is not None:
         return closed
     form = DependantForm()
-    if request.method == "GET":
-        form.version.data = str(case.version)
-    if form.validate_on_submit():
-        try:
-            dependant = case_service.add_dependant(
-                acting_user(), case, form.dependant_values(), form.expected_version()
-            )
-        except ServiceError as error:
-            _form_failed(form, error)
-        else:
-            flash(f"{dependant.full_name} added.", "success")
-            return _redirect_to_case(case)
-    return render_template("cases/dependant_form.html", form=form, case=case, dependant=None)
+    return save_form(
+        case, form,
+        save=lambda: case_service.add_dependant(
+            acting_user(), case, form.dependant_values(), form.expected_version()),
+        success=lambda dependant: f"{dependant.full_name} added.",
+        render=lambda: render_template(
+            "cases/dependant_form.html", form=form, case=case, dependant=None),
+    )
 
 
 @bp.route("/cases/<reference>/dependants/<int:dependant_id>", methods=["GET", "POST"])
@@ -175,24 +127,18 @@ def edit_dependant(reference: str, dependant_id: int) -> Any:
     dependant = get_dependant(case, dependant_id)
     if dependant is None:
         abort(404)
-    if (closed := _refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_closed(case)) is not None:
         return closed
     form = DependantForm(obj=dependant)
-    if request.method == "GET":
-        form.version.data = str(case.version)
-    if form.validate_on_submit():
-        try:
-            changes = case_service.update_dependant(
-                acting_user(), case, dependant, form.dependant_values(), form.expected_version()
-            )
-        except ServiceError as error:
-            _form_failed(form, error)
-        else:
-            flash(f"{dependant.full_name} saved." if changes else "Nothing changed.", "success")
-            return _redirect_to_case(case)
-    return render_template(
-        "cases/dependant_form.html", form=form, case=case, dependant=dependant,
-        remove_form=ConfirmForm(version=str(case.version)),
+    return save_form(
+        case, form,
+        save=lambda: case_service.update_dependant(
+            acting_user(), case, dependant, form.dependant_values(), form.expected_version()),
+        success=lambda changes: f"{dependant.full_name} saved." if changes
+        else "Nothing changed.",
+        render=lambda: render_template(
+            "cases/dependant_form.html", form=form, case=case, dependant=dependant,
+            remove_form=ConfirmForm(version=str(case.version))),
     )
 
 
@@ -213,4 +159,4 @@ def remove_dependant(reference: str, dependant_id: int) -> Response:
         flash(error.message, "error")
     else:
         flash(f"{name} removed from the case.", "success")
-    return _redirect_to_case(case)
+    return case_page(case)

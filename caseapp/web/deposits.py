@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from caseapp.models import Case, DepositEvidence
 from caseapp.queries.deposits import get_deposit
 from caseapp.services import deposits as deposit_service
-from caseapp.services.errors import ConflictError, ServiceError, ValidationFailed
+from caseapp.services.errors import ServiceError
 from caseapp.web.access import acting_user, case_or_404
-from caseapp.web.cases_forms import VersionedForm
 from caseapp.web.deposits_forms import DepositForm, RejectForm, VerifyForm
+from caseapp.web.formflow import case_page, refuse_if_closed, save_form
 from caseapp.web.helpers import format_money
 
 bp = Blueprint("deposits", __name__)
-
-
-def _case_page(case: Case) -> Response:
-    return redirect(url_for("cases.show", reference=case.reference, _anchor="deposits"))
+ANCHOR = "deposits"
 
 
 def _evidence_or_404(case: Case, evidence_id: int) -> DepositEvidence:
@@ -29,28 +26,6 @@ def _evidence_or_404(case: Case, evidence_id: int) -> DepositEvidence:
     if evidence is None:
         abort(404)
     return evidence
-
-
-def _refuse_if_closed(case: Case) -> Response | None:
-    if case.is_closed:
-        flash(f"This case is {case.status.label.lower()} and can no longer be changed.", "error")
-        return _case_page(case)
-    return None
-
-
-def _form_failed(form: VersionedForm, error: ServiceError) -> None:
-    """Put a service's refusal on the form so the page shows it beside the user's input."""
-    if isinstance(error, ValidationFailed):
-        for field_name, messages in error.errors.items():
-            field = getattr(form, field_name, None)
-            if field is not None:
-                field.errors = [*field.errors, *messages]
-            else:
-                flash("; ".join(messages), "error")
-    else:
-        flash(error.message, "error")
-    if isinstance(error, ConflictError):
-        form.version.data = str(error.current_version)
 
 
 def _describe(evidence: DepositEvidence) -> str:
@@ -63,24 +38,20 @@ def _describe(evidence: DepositEvidence) -> str:
 @login_required
 def new(reference: str) -> Any:
     case = case_or_404(reference)
-    if (closed := _refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_closed(case, ANCHOR)) is not None:
         return closed
     form = DepositForm()
-    if request.method == "GET":
-        form.version.data = str(case.version)
-    if form.validate_on_submit():
-        try:
-            evidence = deposit_service.record_deposit(
-                acting_user(), case, form.deposit_values(), form.expected_version()
-            )
-        except ServiceError as error:
-            _form_failed(form, error)
-        else:
-            flash(f"Deposit evidence recorded ({_describe(evidence)}, "
-                  f"{format_money(evidence.amount_hkd)}); it is pending verification.",
-                  "success")
-            return _case_page(case)
-    return render_template("deposits/form.html", form=form, case=case, evidence=None)
+    return save_form(
+        case, form,
+        save=lambda: deposit_service.record_deposit(
+            acting_user(), case, form.deposit_values(), form.expected_version()),
+        success=lambda evidence: (
+            f"Deposit evidence recorded ({_describe(evidence)}, "
+            f"{format_money(evidence.amount_hkd)}); it is pending verification."),
+        render=lambda: render_template("deposits/form.html", form=form, case=case,
+                                       evidence=None),
+        anchor=ANCHOR,
+    )
 
 
 @bp.route("/cases/<reference>/deposits/<int:evidence_id>/edit", methods=["GET", "POST"])
@@ -88,22 +59,18 @@ def new(reference: str) -> Any:
 def edit(reference: str, evidence_id: int) -> Any:
     case = case_or_404(reference)
     evidence = _evidence_or_404(case, evidence_id)
-    if (closed := _refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_closed(case, ANCHOR)) is not None:
         return closed
     form = DepositForm(obj=evidence)
-    if request.method == "GET":
-        form.version.data = str(case.version)
-    if form.validate_on_submit():
-        try:
-            changes = deposit_service.update_deposit(
-                acting_user(), case, evidence, form.deposit_values(), form.expected_version()
-            )
-        except ServiceError as error:
-            _form_failed(form, error)
-        else:
-            flash(_saved_message(evidence, changes), "success")
-            return _case_page(case)
-    return render_template("deposits/form.html", form=form, case=case, evidence=evidence)
+    return save_form(
+        case, form,
+        save=lambda: deposit_service.update_deposit(
+            acting_user(), case, evidence, form.deposit_values(), form.expected_version()),
+        success=lambda changes: _saved_message(evidence, changes),
+        render=lambda: render_template("deposits/form.html", form=form, case=case,
+                                       evidence=evidence),
+        anchor=ANCHOR,
+    )
 
 
 def _saved_message(evidence: DepositEvidence, changes: dict[str, Any]) -> str:
@@ -120,7 +87,7 @@ def _saved_message(evidence: DepositEvidence, changes: dict[str, Any]) -> str:
 def verify(reference: str, evidence_id: int) -> Response:
     case = case_or_404(reference)
     evidence = _evidence_or_404(case, evidence_id)
-    if (closed := _refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_closed(case, ANCHOR)) is not None:
         return closed
     form = VerifyForm()
     if not form.validate_on_submit():
@@ -131,7 +98,7 @@ def verify(reference: str, evidence_id: int) -> Response:
         flash(f"Not verified: {error.message}", "error")
     else:
         flash(f"Deposit evidence verified ({_describe(evidence)}).", "success")
-    return _case_page(case)
+    return case_page(case, ANCHOR)
 
 
 @bp.route("/cases/<reference>/deposits/<int:evidence_id>/reject", methods=["GET", "POST"])
@@ -139,19 +106,15 @@ def verify(reference: str, evidence_id: int) -> Response:
 def reject(reference: str, evidence_id: int) -> Any:
     case = case_or_404(reference)
     evidence = _evidence_or_404(case, evidence_id)
-    if (closed := _refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_closed(case, ANCHOR)) is not None:
         return closed
     form = RejectForm()
-    if request.method == "GET":
-        form.version.data = str(case.version)
-    if form.validate_on_submit():
-        try:
-            deposit_service.reject_deposit(
-                acting_user(), case, evidence, form.reason.data, form.expected_version()
-            )
-        except ServiceError as error:
-            _form_failed(form, error)
-        else:
-            flash(f"Deposit evidence rejected ({_describe(evidence)}).", "success")
-            return _case_page(case)
-    return render_template("deposits/reject.html", form=form, case=case, evidence=evidence)
+    return save_form(
+        case, form,
+        save=lambda: deposit_service.reject_deposit(
+            acting_user(), case, evidence, form.reason.data, form.expected_version()),
+        success=lambda _: f"Deposit evidence rejected ({_describe(evidence)}).",
+        render=lambda: render_template("deposits/reject.html", form=form, case=case,
+                                       evidence=evidence),
+        anchor=ANCHOR,
+    )

@@ -23,17 +23,14 @@ from werkzeug.wrappers import Response
 from caseapp.models import Case, Document, DocumentKind
 from caseapp.queries.documents import get_document
 from caseapp.services import documents as document_service
-from caseapp.services.errors import ConflictError, ServiceError, ValidationFailed
 from caseapp.web.access import acting_user, case_or_404
 from caseapp.web.documents_forms import ACCEPT_ATTRIBUTE, ReplaceDocumentForm, UploadDocumentForm
+from caseapp.web.formflow import case_page, refuse_if_closed, save_form
 
 bp = Blueprint("documents", __name__)
+ANCHOR = "documents"
 bp.add_app_template_global(ACCEPT_ATTRIBUTE, "document_accept")
 logger = logging.getLogger(__name__)
-
-
-def _to_documents_panel(reference: str) -> Response:
-    return redirect(url_for("cases.show", reference=reference, _anchor="documents"))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -47,7 +44,7 @@ def upload_too_large(error: RequestEntityTooLarge) -> Response:
     reference = (request.view_args or {}).get("reference")
     if not reference:
         return redirect(url_for("cases.index"))
-    return _to_documents_panel(reference)
+    return redirect(url_for("cases.show", reference=reference, _anchor=ANCHOR))
 
 
 def _document_or_404(case: Case, document_id: int) -> Document:
@@ -58,26 +55,9 @@ def _document_or_404(case: Case, document_id: int) -> Document:
 
 
 def _refuse_if_closed(case: Case) -> Response | None:
-    if case.is_closed:
-        flash(f"This case is {case.status.label.lower()}: no documents can be uploaded to it.",
-              "error")
-        return _to_documents_panel(case.reference)
-    return None
-
-
-def _form_failed(form: UploadDocumentForm | ReplaceDocumentForm, error: ServiceError) -> None:
-    """Show a service's refusal beside the field it concerns, or as a message."""
-    if isinstance(error, ValidationFailed):
-        for field_name, messages in error.errors.items():
-            field = getattr(form, field_name, None)
-            if field is not None:
-                field.errors = [*field.errors, *messages]
-            else:
-                flash("; ".join(messages), "error")
-    else:
-        flash(error.message, "error")
-    if isinstance(error, ConflictError):
-        form.version.data = str(error.current_version)
+    return refuse_if_closed(
+        case, ANCHOR,
+        f"This case is {case.status.label.lower()}: no documents can be uploaded to it.")
 
 
 @bp.route("/cases/<reference>/documents/upload", methods=["GET", "POST"])
@@ -87,22 +67,18 @@ def upload(reference: str) -> Any:
     if (closed := _refuse_if_closed(case)) is not None:
         return closed
     form = UploadDocumentForm()
-    if request.method == "GET":
-        form.version.data = str(case.version)
-        if request.args.get("kind") in DocumentKind._value2member_map_:
-            form.kind.data = DocumentKind(request.args["kind"])
-    if form.validate_on_submit():
-        try:
-            document = document_service.upload_document(
-                acting_user(), case, form.kind.data, form.upload_filename(),
-                form.upload_stream(), form.expected_version(),
-            )
-        except ServiceError as error:
-            _form_failed(form, error)
-        else:
-            flash(f"{document.kind.label} uploaded: {document.original_filename}.", "success")
-            return _to_documents_panel(case.reference)
-    return render_template("documents/upload.html", form=form, case=case)
+    if request.method == "GET" and request.args.get("kind") in DocumentKind._value2member_map_:
+        form.kind.data = DocumentKind(request.args["kind"])
+    return save_form(
+        case, form,
+        save=lambda: document_service.upload_document(
+            acting_user(), case, form.kind.data, form.upload_filename(),
+            form.upload_stream(), form.expected_version()),
+        success=lambda document: (
+            f"{document.kind.label} uploaded: {document.original_filename}."),
+        render=lambda: render_template("documents/upload.html", form=form, case=case),
+        anchor=ANCHOR,
+    )
 
 
 @bp.route("/cases/<reference>/documents/<int:document_id>/replace", methods=["GET", "POST"])
@@ -114,23 +90,19 @@ def replace(reference: str, document_id: int) -> Any:
         return closed
     if not document.is_current:
         flash("That document has already been replaced by a newer version.", "error")
-        return _to_documents_panel(case.reference)
+        return case_page(case, ANCHOR)
     form = ReplaceDocumentForm()
-    if request.method == "GET":
-        form.version.data = str(case.version)
-    if form.validate_on_submit():
-        try:
-            new = document_service.replace_document(
-                acting_user(), case, document, form.upload_filename(), form.upload_stream(),
-                form.expected_version(),
-            )
-        except ServiceError as error:
-            _form_failed(form, error)
-        else:
-            flash(f"{new.kind.label} replaced: {new.original_filename} is now the current "
-                  "version.", "success")
-            return _to_documents_panel(case.reference)
-    return render_template("documents/replace.html", form=form, case=case, document=document)
+    return save_form(
+        case, form,
+        save=lambda: document_service.replace_document(
+            acting_user(), case, document, form.upload_filename(), form.upload_stream(),
+            form.expected_version()),
+        success=lambda new: (f"{new.kind.label} replaced: {new.original_filename} is now "
+                             "the current version."),
+        render=lambda: render_template("documents/replace.html", form=form, case=case,
+                                       document=document),
+        anchor=ANCHOR,
+    )
 
 
 @bp.route("/cases/<reference>/documents/<int:document_id>/download")
@@ -147,7 +119,7 @@ def download(reference: str, document_id: int) -> Response:
                      document.id, case.id)
         flash("The file of this document is missing from storage. Please tell an administrator.",
               "error")
-        return _to_documents_panel(case.reference)
+        return case_page(case, ANCHOR)
     response = send_file(
         path,
         mimetype=document.content_type,
