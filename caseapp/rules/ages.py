@@ -9,7 +9,7 @@ get subtly wrong, so they live here, once, with no clock: every function takes i
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 __all__ = ["add_months", "age_on", "birthday_in", "date_turning", "last_day_counted"]
 
@@ -45,6 +45,10 @@ def add_months(day: date, months: int) -> date:
     """
     years, month_index = divmod(day.month - 1 + months, 12)
     year = day.year + years
+    if year > MAXYEAR:  # far-future dates (a planned date typed as 9999) stay comparable
+        return date.max
+    if year < MINYEAR:
+        return date.min
     month = month_index + 1
     last = calendar.monthrange(year, month)[1]
     return date(year, month, min(day.day, last))

@@ -175,7 +175,10 @@ def _eligible_child(
         return DependantDecision(
             dependant, DependantStatus.ELIGIBLE, reason, turns_adult_on=adult_on
         )
-    warning = (
+    # qmas.md: a child who turns 18 before submission is no longer an eligible dependant.
+    # The application is assessed as submitted, so the child leaves the family application
+    # (deposit threshold, points) now, with the date that decides it.
+    reason = (
         f"{name} turns {limit} on {iso(adult_on)}, on or before the planned submission on "
         f"{iso(planned)}: {name} will no longer be an eligible dependant then."
     )
@@ -183,7 +186,7 @@ def _eligible_child(
         f"Submit before {iso(adult_on)} to include {name}, or plan the application without them."
     )
     return DependantDecision(
-        dependant, DependantStatus.ELIGIBLE, reason, (action,), (warning,), adult_on
+        dependant, DependantStatus.INELIGIBLE, reason, (action,), (), adult_on
     )
 
 

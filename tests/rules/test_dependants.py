@@ -74,7 +74,7 @@ def test_eligible_child_carries_the_date_they_turn_18() -> None:
 
 
 @pytest.mark.parametrize(
-    ("planned", "warned"),
+    ("planned", "excluded"),
     [
         pytest.param(date(2026, 5, 31), False, id="submission-day-before-18th"),
         pytest.param(date(2026, 6, 1), True, id="submission-on-18th"),
@@ -82,12 +82,23 @@ def test_eligible_child_carries_the_date_they_turn_18() -> None:
         pytest.param(None, False, id="no-planned-date"),
     ],
 )
-def test_child_turning_18_by_submission_is_flagged(planned: date | None, warned: bool) -> None:
+def test_child_turning_18_by_submission_is_no_longer_eligible(
+    planned: date | None, excluded: bool
+) -> None:
     result = p7(child(id="kid", born=date(2008, 6, 1)), planned_submission_date=planned)
-    assert ids(result, "eligible") == ["kid"]  # still eligible on the check date
-    flagged = [w for w in result.warnings if "2026-06-01" in w]
-    assert bool(flagged) is warned
-    assert any("Submit before 2026-06-01" in a for a in result.actions) is warned
+    assert ids(result, "excluded" if excluded else "eligible") == ["kid"]
+    flagged = [w for w in result.warnings if "turns 18 on 2026-06-01" in w]
+    assert bool(flagged) is excluded
+    assert any("Submit before 2026-06-01" in a for a in result.actions) is excluded
+    assert result.outcome is PASS  # P7 never fails the case
+
+
+def test_a_child_leaving_by_submission_no_longer_makes_a_family_application() -> None:
+    kid = child(id="kid", born=date(2008, 6, 1))
+    before = evaluate(case(dependants=(kid,)))
+    after = evaluate(case(dependants=(kid,), planned_submission_date=date(2026, 6, 1)))
+    assert before.family_application is True
+    assert after.family_application is False
 
 
 def test_two_spouses_need_correcting() -> None:

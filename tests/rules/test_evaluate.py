@@ -362,3 +362,9 @@ def test_overrides_travel_with_the_stored_result() -> None:
     restored = CheckResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert restored.rule_set_overrides == {"deposit_family_hkd": "500000"}
     assert restored.prerequisite("P2").outcome is FAIL
+
+
+def test_a_planned_submission_at_the_end_of_the_calendar_does_not_break_the_check() -> None:
+    result = evaluate(case(planned_submission_date=date(9999, 12, 31)))
+    assert result.planned_submission_date == date(9999, 12, 31)
+    assert result.verdict.value in {"eligible", "not_eligible", "incomplete"}
