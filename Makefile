@@ -11,6 +11,7 @@ PORT ?= 5000
 
 # Reinstall when the project's dependencies change.
 $(BIN)/.installed: pyproject.toml
+	PYTHON=$(PYTHON) scripts/install-system-deps venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -28,7 +29,7 @@ run: seed
 
 # Chromium for the browser tests; PostgreSQL is installed by scripts/with-postgres itself.
 system-deps:
-	scripts/install-system-deps
+	scripts/install-system-deps browser
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -28,7 +28,8 @@ ENV_ALIASES = {
 class Config:
     SECRET_KEY = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'caseapp.sqlite3'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: database errors must not carry client data (passport numbers) to logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
     MAX_UPLOAD_BYTES = 10 * 1024 * 1024
     # The request body may carry a little form overhead on top of the file itself.
@@ -52,6 +53,8 @@ class Config:
     # Business dates (today, "not in the future") are in this zone, whatever the server's.
     TIMEZONE = "Asia/Hong_Kong"
     CASES_PER_PAGE = 50
+    # How many reverse proxies in front of the app set X-Forwarded-*; 0 trusts none.
+    TRUSTED_PROXIES = 0
     # Submitting needs an eligible check run at most this many days old.
     SUBMISSION_CHECK_MAX_AGE_DAYS = 7
     STALE_CASE_DAYS = 14
@@ -81,7 +84,9 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {
+        "pool_pre_ping": True, "pool_size": 10, "hide_parameters": True
+    }
 
 
 CONFIGS: dict[str, type[Config]] = {

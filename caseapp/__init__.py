@@ -30,6 +30,9 @@ def create_app(config: dict[str, Any] | str | None = None) -> Flask:
         app.config.from_mapping(overrides)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from caseapp.web.security import register_request_guards
+
+    register_request_guards(app)
     _register_extensions(app)
     _register_blueprints(app)
     _register_cli(app)

@@ -71,7 +71,12 @@ def activate_user(email: str) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Demo users and cases, into an empty database only; prints the logins."""
+    from flask import current_app
+
     from caseapp.demo import DEMO_PASSWORD, DEMO_USERS, seed
+
+    if current_app.config.get("CASEAPP_ENV") == "production":
+        raise click.ClickException("Demo users have a published password: not in production.")
 
     has_data = (db.session.scalar(select(func.count(User.id))) or 0) + (
         db.session.scalar(select(func.count(Case.id))) or 0
@@ -111,6 +116,9 @@ def run_checks_command(reference: str | None, all_open: bool, as_email: str | No
         click.echo(f"Checked {total} open case{'' if total == 1 else 's'}:")
         for verdict in ("eligible", "not_eligible", "incomplete"):
             click.echo(f"  {verdict.replace('_', ' '):<13} {counts.get(verdict, 0)}")
+        if counts.get("error"):
+            click.echo(f"  {'failed':<13} {counts['error']} (see the log)", err=True)
+            raise SystemExit(1)
         return
     case = db.session.scalars(select(Case).where(Case.reference == reference)).one_or_none()
     if case is None:

@@ -99,3 +99,11 @@ def test_checks_run_all_counts_verdicts_of_open_cases(app, db, consultant):
 def test_checks_run_needs_a_known_case_or_all(app, db):
     assert "No case QM-1999-000001" in _cli(app, "checks", "run", "QM-1999-000001").output
     assert _cli(app, "checks", "run").exit_code == 2
+
+
+def test_seed_demo_is_refused_in_production(app, db):
+    app.config["CASEAPP_ENV"] = "production"
+    result = _cli(app, "seed-demo")
+    assert result.exit_code == 1
+    assert "not in production" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0

@@ -102,6 +102,7 @@ def case_list(
             )
         )
     total = db.session.scalar(query.with_only_columns(func.count(Case.id)).order_by(None)) or 0
+    page = min(page, max(1, ceil(total / per_page)))  # past the end: the last page
     order = SORTS.get(filters.sort, SORTS["updated"])
     items = list(
         db.session.scalars(

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.exc import StaleDataError
 
+from caseapp import clock
 from caseapp.extensions import db
 from caseapp.models import (
     Applicant,
@@ -72,17 +74,16 @@ def next_reference(year: int) -> str:
     The counter row is updated in the caller's transaction, so on PostgreSQL concurrent
     openings queue on its row lock and on SQLite on the write lock.
     """
-    result = db.session.execute(
-        update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last_number=ReferenceCounter.last_number + 1)
-        .returning(ReferenceCounter.last_number)
-    ).scalar_one_or_none()
-    if result is None:
-        db.session.add(ReferenceCounter(year=year, last_number=1))
-        db.session.flush()
-        result = 1
-    return f"QM-{year}-{result:06d}"
+    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else (
+        sqlite_insert)
+    # One atomic statement: the first case of a year cannot race another into a duplicate key.
+    statement = insert(ReferenceCounter).values(year=year, last_number=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ReferenceCounter.year],
+        set_={"last_number": ReferenceCounter.last_number + 1},
+    ).returning(ReferenceCounter.last_number)
+    number = db.session.execute(statement).scalar_one()
+    return f"QM-{year}-{number:06d}"
 
 
 def _only_known_fields(values: dict[str, Any], allowed: list[str]) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def open_case(
     values = _only_known_fields(applicant, APPLICANT_FIELDS)
     now = utcnow()
     case = Case(
-        reference=next_reference(now.year),
+        reference=next_reference(clock.today().year),  # the consultancy's year, not UTC's
         consultant=consultant,
         planned_submission_date=planned_submission_date,
         opened_at=now,

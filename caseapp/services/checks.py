@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from dataclasses import asdict
 from datetime import date
@@ -23,11 +24,14 @@ from caseapp.rules import (
     DependantFacts,
     DepositFacts,
     RuleSet,
+    Verdict,
     evaluate,
     rule_set_for,
 )
 from caseapp.rules.ruleset import DEFAULT_VERSION
 from caseapp.rules.workflow import OPEN_STATUSES
+
+logger = logging.getLogger(__name__)
 
 # App settings that override the packaged rule set: setting name -> rule-set field.
 RULE_SET_SETTINGS = {
@@ -164,6 +168,12 @@ def is_current(run: CheckRun, case: Case) -> bool:
     return facts_fingerprint(facts) == run.facts_sha256
 
 
+def evaluate_today(case: Case, today: date) -> Verdict:
+    """The verdict the rules give the case's current facts on ``today``, without storing it."""
+    facts = case_facts(load_case_for_checks(case.id), today)
+    return evaluate(facts, configured_rule_set()).verdict
+
+
 def check_open_cases(actor: User | None, check_date: date | None = None,
                      batch_size: int = 200) -> Counter[str]:
     """Re-check every open case; returns how many came out with each verdict."""
@@ -179,8 +189,14 @@ def check_open_cases(actor: User | None, check_date: date | None = None,
         if not ids:
             return counts
         for case_id in ids:
-            run = run_checks(actor, db.session.get(Case, case_id), check_date)  # type: ignore[arg-type]
-            counts[run.verdict] += 1
+            try:
+                run = run_checks(actor, db.session.get(Case, case_id), check_date)  # type: ignore[arg-type]
+            except Exception:
+                # One broken case must not stop the nightly re-check of all the others.
+                logger.exception("Checks failed for case id %s", case_id)
+                counts["error"] += 1
+            else:
+                counts[run.verdict] += 1
         last_id = ids[-1]
         db.session.expunge_all()  # keep memory flat over tens of thousands of cases
 

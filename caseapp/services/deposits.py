@@ -32,6 +32,7 @@ MAX_AMOUNT = Decimal("9999999999999.99")
 # The dearest ISO 4217 unit, a troy ounce of gold (XAU), is worth a few ten thousand HKD.
 MAX_RATE = Decimal("100000")
 MAX_TEXT_LENGTH = 120
+MAX_MAGNITUDE = 20  # powers of ten either side of 1 that a typed number may reach
 MAX_REASON_LENGTH = 1000
 HKD = "HKD"
 # ISO 4217 codes that are not money anyone holds in a bank account.
@@ -87,7 +88,14 @@ def _as_decimal(value: Any) -> Decimal | None:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    # "1e999999999" or forty digits is no amount anyone holds, and Decimal arithmetic on
+    # it overflows or rounds: refuse it before any arithmetic.
+    digits = len(number.as_tuple().digits)
+    if (number and not (-MAX_MAGNITUDE <= number.adjusted() <= MAX_MAGNITUDE)) or digits > 28:
+        return None
+    return number
 
 
 def _amount_error(amount: Decimal | None) -> str | None:

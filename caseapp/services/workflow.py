@@ -14,7 +14,7 @@ from caseapp.rules import Verdict
 from caseapp.rules.workflow import CaseStatus, allowed_moves, is_allowed
 from caseapp.services import audit
 from caseapp.services.cases import change_case
-from caseapp.services.checks import is_current, latest_run
+from caseapp.services.checks import evaluate_today, is_current, latest_run
 from caseapp.services.errors import NotAllowed, ValidationFailed
 
 # Moves that close a door or pause the work need a reason on the record.
@@ -47,6 +47,12 @@ def submission_readiness(case: Case, today: date | None = None) -> Readiness:
     if not is_current(run, case):
         return Readiness(False, "The case changed after the latest check run: run the checks "
                                 "again before submitting.")
+    # Unchanged facts can still stop qualifying with time (a statement goes stale, a child
+    # turns 18): the same facts must also be eligible as of today.
+    today_verdict = evaluate_today(case, today)
+    if today_verdict is not Verdict.ELIGIBLE:
+        return Readiness(False, f"As of {today} the same facts are "
+                                f"{today_verdict.label.lower()}: run the checks again to see why.")
     return Readiness(True, f"The latest check run ({run.check_date}) is eligible and current.")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -29,10 +30,18 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect a signed-in user to another host."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("cases.index")
+    """Only a path on this site: never redirect a signed-in user to another host.
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so "/\t/evil.example"
+    would leave the site: anything but a plain path goes to the case list.
+    """
+    fallback = url_for("cases.index")
+    if not target or any(c in target for c in "\\\t\r\n") or not target.isprintable():
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

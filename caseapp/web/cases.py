@@ -19,11 +19,12 @@ from caseapp.web.cases_forms import ApplicantForm, CaseDetailsForm, ConfirmForm,
 from caseapp.web.formflow import case_page, form_failed, refuse_if_closed, save_form
 
 bp = Blueprint("cases", __name__)
+MAX_PAGE = 1_000_000
 
 
 def _int_arg(name: str, default: int) -> int:
     try:
-        return max(1, int(request.args.get(name, default)))
+        return min(max(1, int(request.args.get(name, default))), MAX_PAGE)
     except ValueError:
         return default
 

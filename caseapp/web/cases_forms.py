@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -42,6 +43,13 @@ class VersionedForm(FlaskForm):
             return int(self.version.data)
         except (TypeError, ValueError):
             return None
+
+
+PASSPORT_NUMBER = re.compile(r"[A-Z0-9]{1,20}", re.ASCII)
+
+
+def normalise_passport(number: str) -> str:
+    return number.replace(" ", "").upper()
 
 
 def _strip(value: Any) -> Any:
@@ -112,8 +120,10 @@ class ApplicantForm(VersionedForm):
             raise ValidationError("Enter a date of birth after 1900.")
 
     def validate_passport_number(self, field: Any) -> None:
-        if field.data and not field.data.replace(" ", "").isalnum():
-            raise ValidationError("A passport number has letters and digits only.")
+        # Checked as it is stored (spaces out, upper case): "ß".upper() is "SS", and
+        # isalnum() would let full-width digits or Chinese through.
+        if field.data and not PASSPORT_NUMBER.fullmatch(normalise_passport(field.data)):
+            raise ValidationError("A passport number has 1 to 20 letters A-Z and digits 0-9.")
 
     def applicant_values(self) -> dict[str, Any]:
         from caseapp.services.cases import APPLICANT_FIELDS
@@ -122,7 +132,7 @@ class ApplicantForm(VersionedForm):
         for text in ("chinese_name", "passport_number", "email", "phone",
                      "achievement_description"):
             values[text] = values[text] or ""
-        values["passport_number"] = values["passport_number"].replace(" ", "").upper()
+        values["passport_number"] = normalise_passport(values["passport_number"])
         return values
 
 
@@ -155,3 +165,5 @@ class CaseDetailsForm(VersionedForm):
     def validate_planned_submission_date(self, field: Any) -> None:
         if field.data and field.data < clock.today():
             raise ValidationError("The planned submission date cannot be in the past.")
+        if field.data and field.data > clock.today() + timedelta(days=5 * 366):
+            raise ValidationError("Plan the submission within the next five years.")

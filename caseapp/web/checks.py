@@ -10,6 +10,7 @@ from caseapp.queries.checks import get_check_run
 from caseapp.services.checks import is_current, run_checks, stored_result
 from caseapp.web.access import acting_user, case_or_404
 from caseapp.web.cases_forms import ConfirmForm
+from caseapp.web.formflow import refuse_if_closed
 
 bp = Blueprint("checks", __name__)
 
@@ -20,6 +21,8 @@ def run(reference: str) -> Response:
     case = case_or_404(reference)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if (closed := refuse_if_closed(case, "checks")) is not None:
+        return closed
     check_run = run_checks(acting_user(), case)
     verdict = stored_result(check_run).verdict
     flash(f"Checks run: {verdict.label.lower()}.", "success")

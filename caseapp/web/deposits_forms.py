@@ -54,8 +54,10 @@ class ExactDecimalField(DecimalField):
             number = Decimal(text)
         except InvalidOperation:
             number = None
-        # "NaN" and "Infinity" parse as Decimals, but are not amounts anyone can hold.
-        if number is None or not number.is_finite():
+        # "NaN" and "Infinity" parse as Decimals, but are not amounts anyone can hold;
+        # nor are "1e999999999" and its kin, which overflow any arithmetic on them.
+        if number is None or not number.is_finite() or (
+                number and abs(number.adjusted()) > 20):
             self.data = None
             raise ValueError("Enter a number, such as 250000.00.")
         self.data = number

@@ -109,3 +109,20 @@ def test_freshness_window_from_an_environment_string(app, db, consultant):
     assert run_checks(consultant, case, TODAY).verdict == "incomplete"  # stale at 3 months
     app.config["DEPOSIT_FRESHNESS_MONTHS"] = "6"
     assert run_checks(consultant, case, TODAY).verdict == "eligible"
+
+
+def test_one_failing_case_does_not_stop_checking_the_others(db, consultant, monkeypatch):
+    from caseapp.services import checks
+
+    first, second = open_case(consultant), open_case(consultant)
+    real = checks.case_facts
+
+    def broken_for_first(case, check_date):
+        if case.id == first.id:
+            raise ValueError("corrupt data")
+        return real(case, check_date)
+
+    monkeypatch.setattr(checks, "case_facts", broken_for_first)
+    counts = check_open_cases(None, TODAY)
+    assert counts == {"error": 1, "incomplete": 1}
+    assert latest_run(second) is not None and latest_run(first) is None

@@ -154,3 +154,15 @@ def test_opening_a_case_records_its_first_status(db, consultant):
     first = db.session.scalars(select(StatusChange).where(StatusChange.case_id == case.id)).one()
     assert (first.from_status, first.to_status, first.changed_by_id) == (
         None, CaseStatus.INTAKE, consultant.id)
+
+
+def test_facts_that_stop_qualifying_with_time_block_submission(db, consultant):
+    """An eligible run five days ago, nothing changed since, but the statement went stale."""
+    checked_on = date(2026, 5, 5)
+    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
+    add_verified_deposit(db, case, consultant, "300000.00", date(2026, 2, 6))
+    assert run_checks(consultant, case, checked_on).verdict == "eligible"
+    with pytest.raises(NotAllowed, match="As of 2026-05-10 the same facts are incomplete"):
+        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version,
+                    today=date(2026, 5, 10))
+    assert case.status is CaseStatus.READY_FOR_REVIEW

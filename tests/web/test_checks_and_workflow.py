@@ -143,3 +143,28 @@ def test_the_case_page_statement_count_does_not_grow_with_its_contents(
     for _ in range(5):
         add_one_of_each()
     assert statements_for_page() == with_one
+
+
+def test_a_closed_case_cannot_be_checked_again(app, db, consultant, consultant_client):
+    case = open_case(consultant)
+    case.status = CaseStatus.WITHDRAWN
+    db.session.commit()
+    page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "Run checks</button>" not in page
+    response = consultant_client.post(f"/cases/{case.reference}/checks", follow_redirects=True)
+    assert "can no longer be changed" in response.get_data(as_text=True)
+    assert _runs(db) == 0
+
+
+def test_submission_appears_for_a_consultant_only_once_the_checks_allow_it(
+        app, db, consultant, consultant_client):
+    case = open_case(consultant)
+    case.status = CaseStatus.READY_FOR_REVIEW
+    db.session.commit()
+    page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert 'value="collecting_documents"' in page and 'value="submitted"' not in page
+    assert "Submission: The checks have not been run" in page
+    add_verified_deposit(db, case, consultant, "260000.00", clock.today())
+    run_checks(consultant, case)
+    page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert 'value="submitted"' in page and "override: checks not met" not in page
