@@ -11,10 +11,10 @@ from caseapp.extensions import db
 from caseapp.models import Case, CheckRun
 from caseapp.services.checks import stored_result
 
-EARLIER_RUNS_SHOWN = 20
+EARLIER_RUNS_SHOWN = 20  # on the case page; one more run fetched tells there are older ones
 
 
-def check_runs(case: Case, limit: int = EARLIER_RUNS_SHOWN + 1) -> list[CheckRun]:
+def check_runs(case: Case, limit: int = EARLIER_RUNS_SHOWN + 2) -> list[CheckRun]:
     return list(
         db.session.scalars(
             select(CheckRun)

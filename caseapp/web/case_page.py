@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from caseapp.extensions import db
-from caseapp.models import AuditEntry, Case, StatusChange, User
+from caseapp.models import Case, StatusChange, User
 from caseapp.queries.checks import checks_panel_context
 from caseapp.queries.deposits import deposit_panel_context
 from caseapp.queries.documents import document_panel_context
+from caseapp.queries.history import audit_page
 
 HISTORY_LIMIT = 50
 
@@ -24,14 +25,9 @@ def history_context(case: Case) -> dict[str, Any]:
         .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc())
         .limit(HISTORY_LIMIT)
     ).all()
-    audit_entries = db.session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.case_id == case.id)
-        .options(selectinload(AuditEntry.user))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(HISTORY_LIMIT)
-    ).all()
-    return {"status_changes": status_changes, "audit_entries": audit_entries}
+    audit = audit_page(case, 1, HISTORY_LIMIT)
+    return {"status_changes": status_changes, "audit_entries": audit.items,
+            "more_history": audit.has_next}
 
 
 def case_page_context(user: User, case: Case) -> dict[str, Any]:

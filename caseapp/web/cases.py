@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from caseapp.models import Role
 from caseapp.queries.cases import CaseListFilters, case_list, get_dependant
+from caseapp.queries.history import audit_page
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services import cases as case_service
 from caseapp.services.errors import ServiceError
@@ -70,6 +71,14 @@ def show(reference: str) -> str:
     return render_template(
         "cases/show.html", case=case, **case_page_context(acting_user(), case)
     )
+
+
+@bp.route("/cases/<reference>/history")
+@login_required
+def history(reference: str) -> str:
+    case = case_or_404(reference)
+    entries = audit_page(case, _int_arg("page", 1))
+    return render_template("cases/history.html", case=case, entries=entries)
 
 
 @bp.route("/cases/<reference>/applicant", methods=["GET", "POST"])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from caseapp.queries.checks import get_check_run
+from caseapp.queries.history import check_runs_page
 from caseapp.services.checks import is_current, run_checks, stored_result
 from caseapp.web.access import acting_user, case_or_404
 from caseapp.web.cases_forms import ConfirmForm
@@ -27,6 +28,17 @@ def run(reference: str) -> Response:
     verdict = stored_result(check_run).verdict
     flash(f"Checks run: {verdict.label.lower()}.", "success")
     return redirect(url_for("cases.show", reference=case.reference, _anchor="checks"))
+
+
+@bp.route("/cases/<reference>/checks")
+@login_required
+def index(reference: str) -> str:
+    case = case_or_404(reference)
+    try:
+        page = min(max(1, int(request.args.get("page", 1))), 1_000_000)
+    except ValueError:
+        page = 1
+    return render_template("checks/index.html", case=case, runs=check_runs_page(case, page))
 
 
 @bp.route("/cases/<reference>/checks/<int:run_id>")

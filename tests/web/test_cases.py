@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from caseapp import clock
 from caseapp.models import AuditEntry, Case, Dependant
 from caseapp.rules.workflow import CaseStatus
+from caseapp.services import cases as case_service
 from tests.factories import applicant_form, dependant_form, dependant_values, open_case
 
 
@@ -74,7 +75,7 @@ def test_case_list_pages(app, consultant, consultant_client):
     ("get", ""), ("get", "/applicant"), ("post", "/applicant"), ("get", "/dependants/new"),
     ("post", "/dependants/new"), ("get", "/dependants/{dep}"), ("post", "/dependants/{dep}"),
     ("post", "/dependants/{dep}/remove"), ("get", "/details"), ("post", "/details"),
-    ("post", "/checks"), ("post", "/status"),
+    ("post", "/checks"), ("post", "/status"), ("get", "/checks"), ("get", "/history"),
 ])
 def test_another_consultants_case_is_not_found(app, db, consultant, other_consultant,
                                                client_for, method, path):
@@ -265,3 +266,15 @@ def test_the_planned_submission_date_is_set_and_audited(app, db, consultant, con
     past = consultant_client.post(f"/cases/{case.reference}/details",
                                   data={"planned_submission_date": "2001-01-01", "version": "2"})
     assert "cannot be in the past" in past.get_data(as_text=True)
+
+
+def test_the_case_page_links_to_older_changes_when_there_are_more(app, db, consultant,
+                                                                   consultant_client):
+    case = open_case(consultant)
+    for n in range(50):
+        case_service.update_applicant(consultant, case, {"phone": f"+852 {n}"}, case.version)
+    page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "Older changes" in page and "opened the case" not in page
+    older = consultant_client.get(f"/cases/{case.reference}/history?page=2").get_data(
+        as_text=True)
+    assert "opened the case" in older

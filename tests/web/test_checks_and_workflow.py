@@ -168,3 +168,25 @@ def test_submission_appears_for_a_consultant_only_once_the_checks_allow_it(
     run_checks(consultant, case)
     page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert 'value="submitted"' in page and "override: checks not met" not in page
+
+
+def test_every_run_and_every_change_stays_reachable(app, db, consultant, consultant_client,
+                                                    count_statements):
+    from caseapp.queries import history
+
+    case = open_case(consultant)
+    runs = [run_checks(consultant, case) for _ in range(4)]
+    for n in range(5):
+        case_service.update_applicant(consultant, case, {"phone": f"+852 {n}"}, case.version)
+    first = history.check_runs_page(case, 1, per_page=2)
+    last = history.check_runs_page(case, 2, per_page=2)
+    assert [r.id for r in first.items + last.items] == [r.id for r in reversed(runs)]
+    assert first.has_next and not last.has_next
+
+    page = consultant_client.get(f"/cases/{case.reference}/checks").get_data(as_text=True)
+    assert all(f"/checks/{r.id}" in page for r in runs)
+    count_statements.reset()
+    page = consultant_client.get(f"/cases/{case.reference}/history").get_data(as_text=True)
+    assert "+852 0" in page and "+852 4" in page and "opened the case" in page
+    assert count_statements.count < 10
+    assert consultant_client.get(f"/cases/{case.reference}/history?page=x").status_code == 200
