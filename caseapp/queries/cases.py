@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from caseapp.extensions import db
-from caseapp.models import Applicant, Case, CheckRun, Dependant, User
+from caseapp.models import Applicant, Case, Dependant, User
 from caseapp.rules.workflow import CaseStatus
 
 MAX_PER_PAGE = 200
@@ -113,10 +113,3 @@ def case_list(
         )
     )
     return CasePage(items=items, total=total, page=page, per_page=per_page, filters=filters)
-
-
-def latest_check_run(case: Case) -> CheckRun | None:
-    return db.session.scalars(
-        select(CheckRun).where(CheckRun.case_id == case.id).order_by(CheckRun.run_at.desc(),
-                                                                      CheckRun.id.desc()).limit(1)
-    ).first()

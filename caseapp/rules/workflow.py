@@ -60,10 +60,8 @@ TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
     _S.WITHDRAWN: (),
 }
 
-# Moves that record the Immigration Department's side rather than the consultancy's work.
-IMMD_DECISIONS = frozenset(
-    {_S.UNDER_ASSESSMENT, _S.APPROVED_IN_PRINCIPLE, _S.VISA_ISSUED, _S.REFUSED}
-)
+# Moves that close a door or pause the work need a reason on the record.
+REASON_REQUIRED = frozenset({_S.WITHDRAWN, _S.REFUSED, _S.ON_HOLD})
 
 
 def allowed_moves(current: CaseStatus) -> tuple[CaseStatus, ...]:

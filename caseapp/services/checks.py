@@ -199,12 +199,3 @@ def check_open_cases(actor: User | None, check_date: date | None = None,
                 counts[run.verdict] += 1
         last_id = ids[-1]
         db.session.expunge_all()  # keep memory flat over tens of thousands of cases
-
-
-def result_summary(result: CheckResult) -> dict[str, Any]:
-    """Counts for the CLI and lists: outcomes per prerequisite and the points."""
-    return {
-        "verdict": result.verdict.value,
-        "prerequisites": {r.code: r.outcome.value for r in result.prerequisites},
-        "general_points": result.general_points.total,
-    }

@@ -11,14 +11,12 @@ from caseapp import clock
 from caseapp.extensions import db
 from caseapp.models import Case, Role, StatusChange, User, utcnow
 from caseapp.rules import Verdict
-from caseapp.rules.workflow import CaseStatus, allowed_moves, is_allowed
+from caseapp.rules.workflow import REASON_REQUIRED, CaseStatus, allowed_moves, is_allowed
 from caseapp.services import audit
 from caseapp.services.cases import change_case
 from caseapp.services.checks import evaluate_today, is_current, latest_run
 from caseapp.services.errors import NotAllowed, ValidationFailed
 
-# Moves that close a door or pause the work need a reason on the record.
-REASON_REQUIRED = frozenset({CaseStatus.WITHDRAWN, CaseStatus.REFUSED, CaseStatus.ON_HOLD})
 MAX_REASON_LENGTH = 2000
 
 

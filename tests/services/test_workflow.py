@@ -10,11 +10,11 @@ from sqlalchemy import select
 from caseapp import clock
 from caseapp.models import AuditEntry, StatusChange
 from caseapp.rules.vocab import Answer
-from caseapp.rules.workflow import TRANSITIONS, CaseStatus
+from caseapp.rules.workflow import REASON_REQUIRED, TRANSITIONS, CaseStatus
 from caseapp.services import cases as case_service
 from caseapp.services.checks import run_checks
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
-from caseapp.services.workflow import REASON_REQUIRED, move_status, moves_for
+from caseapp.services.workflow import move_status, moves_for
 from tests.factories import open_case
 from tests.services.test_checks import add_verified_deposit
 
