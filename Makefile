@@ -37,8 +37,9 @@ lint: $(BIN)/.installed
 test: $(BIN)/.installed system-deps lint
 	CASEAPP_REQUIRE_BROWSER=1 scripts/with-postgres $(BIN)/python -m pytest
 
-bench: migrate
+bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_rules.py
+	$(BIN)/python bench/bench_checks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
