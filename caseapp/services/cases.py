@@ -174,27 +174,38 @@ def change_case(
     return outcome
 
 
+def update_fields(
+    actor: User,
+    case: Case,
+    target: object,
+    values: dict[str, Any],
+    entity: str,
+    expected_version: int | None,
+) -> dict[str, list[str | None]]:
+    """Set ``values`` on ``target`` (the case or one of its parts) as one audited change.
+
+    Returns the changed fields; when nothing differs nothing is written and the case keeps
+    its version, so saving an unchanged form never makes someone else's page stale.
+    """
+    ensure_editable(case)
+    _check_version(case, expected_version)
+    if not any(getattr(target, k) != v for k, v in values.items()):
+        return {}
+
+    def change() -> dict[str, list[str | None]]:
+        changes = audit.apply_changes(target, values)
+        audit.record(actor, "updated", entity, changes, case=case)
+        return changes
+
+    return change_case(actor, case, expected_version, change)
+
+
 def update_applicant(
     actor: User, case: Case, values: dict[str, Any], expected_version: int | None
 ) -> dict[str, list[str | None]]:
     """Save the applicant's details; returns the changed fields (empty: nothing to save)."""
     values = _only_known_fields(values, APPLICANT_FIELDS)
-
-    def change() -> dict[str, list[str | None]]:
-        changes = audit.apply_changes(case.applicant, values)
-        if changes:
-            audit.record(actor, "updated", "applicant", changes, case=case)
-        return changes
-
-    ensure_editable(case)
-    _check_version(case, expected_version)
-    if not _would_change(case.applicant, values):
-        return {}
-    return change_case(actor, case, expected_version, change)
-
-
-def _would_change(target: object, values: dict[str, Any]) -> bool:
-    return any(getattr(target, k) != v for k, v in values.items())
+    return update_fields(actor, case, case.applicant, values, "applicant", expected_version)
 
 
 def add_dependant(
@@ -224,17 +235,8 @@ def update_dependant(
     if dependant.case_id != case.id:
         raise NotAllowed("That dependant belongs to another case.")
 
-    def change() -> dict[str, list[str | None]]:
-        changes = audit.apply_changes(dependant, values)
-        if changes:
-            audit.record(actor, "updated", f"dependant:{dependant.id}", changes, case=case)
-        return changes
-
-    ensure_editable(case)
-    _check_version(case, expected_version)
-    if not _would_change(dependant, values):
-        return {}
-    return change_case(actor, case, expected_version, change)
+    return update_fields(actor, case, dependant, values, f"dependant:{dependant.id}",
+                         expected_version)
 
 
 def remove_dependant(
@@ -257,14 +259,5 @@ def update_case_details(
     actor: User, case: Case, planned_submission_date: date | None, expected_version: int | None
 ) -> dict[str, list[str | None]]:
     """Set the planned submission date, which the checks use to warn about what goes stale."""
-    ensure_editable(case)
-    _check_version(case, expected_version)
-    if case.planned_submission_date == planned_submission_date:
-        return {}
-
-    def change() -> dict[str, list[str | None]]:
-        changes = audit.apply_changes(case, {"planned_submission_date": planned_submission_date})
-        audit.record(actor, "updated", "case", changes, case=case)
-        return changes
-
-    return change_case(actor, case, expected_version, change)
+    return update_fields(actor, case, case, {"planned_submission_date": planned_submission_date},
+                         "case", expected_version)

@@ -162,15 +162,19 @@ def latest_run(case: Case) -> CheckRun | None:
     ).first()
 
 
-def is_current(run: CheckRun, case: Case) -> bool:
+def current_facts(case: Case, on: date) -> CaseFacts:
+    """The case's facts as stored now, as the rules would read them on ``on``."""
+    return case_facts(load_case_for_checks(case.id), on)
+
+
+def is_current(run: CheckRun, case: Case, facts: CaseFacts | None = None) -> bool:
     """True when the case's facts are still those the run checked."""
-    facts = case_facts(load_case_for_checks(case.id), run.check_date)
+    facts = facts or current_facts(case, run.check_date)
     return facts_fingerprint(facts) == run.facts_sha256
 
 
-def evaluate_today(case: Case, today: date) -> Verdict:
-    """The verdict the rules give the case's current facts on ``today``, without storing it."""
-    facts = case_facts(load_case_for_checks(case.id), today)
+def evaluate_facts(facts: CaseFacts) -> Verdict:
+    """The verdict for ``facts`` under the configured rule set, without storing a run."""
     return evaluate(facts, configured_rule_set()).verdict
 
 

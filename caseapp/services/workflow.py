@@ -14,7 +14,7 @@ from caseapp.rules import Verdict
 from caseapp.rules.workflow import REASON_REQUIRED, CaseStatus, allowed_moves, is_allowed
 from caseapp.services import audit
 from caseapp.services.cases import change_case
-from caseapp.services.checks import evaluate_today, is_current, latest_run
+from caseapp.services.checks import current_facts, evaluate_facts, is_current, latest_run
 from caseapp.services.errors import NotAllowed, ValidationFailed
 
 MAX_REASON_LENGTH = 2000
@@ -42,12 +42,14 @@ def submission_readiness(case: Case, today: date | None = None) -> Readiness:
         return Readiness(
             False, f"The latest check run is from {run.check_date}, more than {max_age} days "
             "ago: run the checks again before submitting.")
-    if not is_current(run, case):
+    # One load of the case serves both questions: the fingerprint leaves the date out.
+    facts = current_facts(case, today)
+    if not is_current(run, case, facts):
         return Readiness(False, "The case changed after the latest check run: run the checks "
                                 "again before submitting.")
     # Unchanged facts can still stop qualifying with time (a statement goes stale, a child
     # turns 18): the same facts must also be eligible as of today.
-    today_verdict = evaluate_today(case, today)
+    today_verdict = evaluate_facts(facts)
     if today_verdict is not Verdict.ELIGIBLE:
         return Readiness(False, f"As of {today} the same facts are "
                                 f"{today_verdict.label.lower()}: run the checks again to see why.")

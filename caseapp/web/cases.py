@@ -17,17 +17,9 @@ from caseapp.services.errors import ServiceError
 from caseapp.web.access import acting_user, case_or_404, roles_required
 from caseapp.web.case_page import case_page_context
 from caseapp.web.cases_forms import ApplicantForm, CaseDetailsForm, ConfirmForm, DependantForm
-from caseapp.web.formflow import case_page, form_failed, refuse_if_closed, save_form
+from caseapp.web.formflow import case_page, form_failed, page_arg, refuse_if_closed, save_form
 
 bp = Blueprint("cases", __name__)
-MAX_PAGE = 1_000_000
-
-
-def _int_arg(name: str, default: int) -> int:
-    try:
-        return min(max(1, int(request.args.get(name, default))), MAX_PAGE)
-    except ValueError:
-        return default
 
 
 @bp.route("/")
@@ -43,7 +35,7 @@ def index() -> str:
     page = case_list(
         acting_user(),
         filters,
-        page=_int_arg("page", 1),
+        page=page_arg(),
         per_page=current_app.config["CASES_PER_PAGE"],
     )
     return render_template("cases/index.html", page=page, filters=filters)
@@ -77,7 +69,7 @@ def show(reference: str) -> str:
 @login_required
 def history(reference: str) -> str:
     case = case_or_404(reference)
-    entries = audit_page(case, _int_arg("page", 1))
+    entries = audit_page(case, page_arg())
     return render_template("cases/history.html", case=case, entries=entries)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -11,7 +11,7 @@ from caseapp.queries.history import check_runs_page
 from caseapp.services.checks import is_current, run_checks, stored_result
 from caseapp.web.access import acting_user, case_or_404
 from caseapp.web.cases_forms import ConfirmForm
-from caseapp.web.formflow import refuse_if_closed
+from caseapp.web.formflow import page_arg, refuse_if_closed
 
 bp = Blueprint("checks", __name__)
 
@@ -34,11 +34,8 @@ def run(reference: str) -> Response:
 @login_required
 def index(reference: str) -> str:
     case = case_or_404(reference)
-    try:
-        page = min(max(1, int(request.args.get("page", 1))), 1_000_000)
-    except ValueError:
-        page = 1
-    return render_template("checks/index.html", case=case, runs=check_runs_page(case, page))
+    return render_template("checks/index.html", case=case,
+                           runs=check_runs_page(case, page_arg()))
 
 
 @bp.route("/cases/<reference>/checks/<int:run_id>")

@@ -16,6 +16,17 @@ from caseapp.services.errors import ConflictError, ServiceError, ValidationFaile
 T = TypeVar("T")
 
 
+MAX_PAGE = 1_000_000
+
+
+def page_arg(name: str = "page") -> int:
+    """A page number from the query string: 1 for anything unreadable, never absurdly large."""
+    try:
+        return min(max(1, int(request.args.get(name, 1))), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
 def case_page(case: Case, anchor: str | None = None) -> Response:
     return redirect(url_for("cases.show", reference=case.reference, _anchor=anchor))
 
