@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import make_url
 
 from caseapp.models import Base
-from caseapp.models.base import UTCDateTime
+from caseapp.models.base import UTCDateTime, include_object
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
@@ -49,6 +49,7 @@ def _configure(**kwargs: object) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_item=render_item,
+        include_object=include_object,
         render_as_batch=True,  # SQLite alters tables by copying them
         **kwargs,
     )

@@ -6,6 +6,7 @@ from caseapp.models.deposit import DepositEvidence
 from caseapp.models.document import Document, DocumentKind
 from caseapp.models.history import AuditEntry, CheckRun, StatusChange
 from caseapp.models.user import Role, User
+from caseapp.models.view import SavedView
 
 __all__ = [
     "Applicant",
@@ -19,6 +20,7 @@ __all__ = [
     "DocumentKind",
     "ReferenceCounter",
     "Role",
+    "SavedView",
     "StatusChange",
     "User",
     "utcnow",

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, false, func
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    false,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseapp.models.base import Base, utcnow
+from caseapp.models.base import Base, JSONDocument, utcnow
 from caseapp.models.types import enum_type
 from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
 from caseapp.rules.workflow import CaseStatus
@@ -28,11 +40,30 @@ class ReferenceCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer)
 
 
+# The latest check's verdict as the lists filter and sort on it; "unchecked" sorts last.
+LATEST_VERDICTS = ("eligible", "incomplete", "not_eligible", "unchecked")
+UNCHECKED = "unchecked"
+# Cases with no planned submission date sort after every dated one (an index serves it).
+PLANNED_SORT_KEY = func.coalesce(
+    literal_column("cases.planned_submission_date"), literal_column("'9999-12-31'"))
+
+
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_status_updated_at", "status", "updated_at"),
         Index("ix_cases_consultant_id_updated_at", "consultant_id", "updated_at"),
+        # (sort column, id): keyset pages in every sort order come straight off an index.
+        Index("ix_cases_updated_at_id", "updated_at", "id"),
+        Index("ix_cases_opened_at_id", "opened_at", "id"),
+        Index("ix_cases_status_id", "status", "id"),
+        Index("ix_cases_consultant_id_id", "consultant_id", "id"),
+        Index("ix_cases_latest_verdict_id", "latest_verdict", "id"),
+        Index("ix_cases_attention_on", "attention_on"),
+        CheckConstraint(
+            "latest_verdict IN ('eligible', 'incomplete', 'not_eligible', 'unchecked')",
+            name="latest_verdict",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,12 +74,23 @@ class Case(Base):
     )
     planned_submission_date: Mapped[date | None]
     opened_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        default=utcnow, server_default=func.now(), index=True
-    )
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Optimistic locking: every change to the case or its parts bumps this number.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    # Kept current by the check service, in the run's transaction, for the lists.
+    latest_verdict: Mapped[str] = mapped_column(
+        String(20), default=UNCHECKED, server_default=UNCHECKED)
+    latest_check_at: Mapped[datetime | None]
+    counted_hkd: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    # Kept current by every change and check run (rules.attention): the first date the case
+    # needs attention, and [[iso date, reason], ...] for each danger foreseen.
+    attention_on: Mapped[date | None]
+    attention_reasons: Mapped[list[Any]] = mapped_column(
+        JSONDocument, default=list, server_default="[]")
+    # Folded names, reference and e-mail (caseapp.textsearch), indexed by trigrams.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -88,7 +130,12 @@ class Applicant(Base):
     """The principal applicant: one per case."""
 
     __tablename__ = "applicants"
-    __table_args__ = (Index("ix_applicants_family_name_given_name", "family_name", "given_name"),)
+    __table_args__ = (
+        Index("ix_applicants_family_name_given_name", "family_name", "given_name"),
+        # The case list sorted by name, ties broken by the case: one index walk.
+        Index("ix_applicants_name_case_id", "family_name", "given_name", "case_id"),
+        Index("ix_applicants_nationality", "nationality"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)

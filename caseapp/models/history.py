@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 class StatusChange(Base):
     __tablename__ = "status_changes"
+    __table_args__ = (
+        # "Submitted this month", "decisions this month": cases that entered a status when.
+        Index("ix_status_changes_to_status_changed_at", "to_status", "changed_at", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

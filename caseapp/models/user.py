@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import String, func, true
+from sqlalchemy import Index, String, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseapp.models.base import Base, utcnow
@@ -23,6 +23,7 @@ class Role(StrEnum):
 
 class User(UserMixin, Base):
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_name_id", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -23,6 +23,8 @@ from caseapp.models import (
     utcnow,
 )
 from caseapp.services import audit
+from caseapp.services.checks import case_facts, configured_rule_set
+from caseapp.services.derived import attention_values, search_values
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
 
 T = TypeVar("T")
@@ -120,6 +122,7 @@ def open_case(
     case.applicant = Applicant(**values)
     db.session.add(case)
     try:
+        refresh_derived(case)
         db.session.flush()
         audit.record(actor, "case_opened", "case", {"reference": [None, case.reference],
                      "consultant": [None, consultant.name]}, case=case)
@@ -132,6 +135,18 @@ def open_case(
         db.session.rollback()
         raise
     return case
+
+
+def refresh_derived(case: Case) -> None:
+    """Recompute what the lists read from the case row (search text, attention date) after a
+    change to the case or its parts, in the same transaction. No autoflush while the parts
+    load: the case row must be written once, so its version moves by one."""
+    with db.session.no_autoflush:
+        facts = case_facts(case, clock.today())
+    values = {**search_values(case), **attention_values(facts, configured_rule_set())}
+    for name, value in values.items():
+        if getattr(case, name) != value:
+            setattr(case, name, value)
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -161,6 +176,7 @@ def change_case(
         outcome = change()
         case.updated_at = utcnow()
         case.updated_by = actor
+        refresh_derived(case)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -8,11 +8,13 @@ import logging
 from collections import Counter
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from caseapp import clock
 from caseapp.extensions import db
@@ -30,6 +32,7 @@ from caseapp.rules import (
 )
 from caseapp.rules.ruleset import DEFAULT_VERSION
 from caseapp.rules.workflow import OPEN_STATUSES
+from caseapp.services.derived import attention_values
 
 logger = logging.getLogger(__name__)
 
@@ -123,16 +126,31 @@ def load_case_for_checks(case_id: int) -> Case:
 def run_checks(actor: User | None, case: Case, check_date: date | None = None) -> CheckRun:
     """Check ``case`` as it is now and store the run (who, when, rule-set version, result).
 
-    A run is a record, not a change to the case: the case's version does not move.
+    A run is a record, not a change to the case: the case's version does not move. The
+    verdict, check time, counted HKD and attention date the lists read are kept on the case row
+    in the same transaction.
     """
     check_date = check_date or clock.today()
     case = load_case_for_checks(case.id)
     facts = case_facts(case, check_date)
-    result = evaluate(facts, configured_rule_set())
+    rule_set = configured_rule_set()
+    result = evaluate(facts, rule_set)
+    run_at = utcnow()
+    latest = {
+        "latest_verdict": result.verdict.value,
+        "latest_check_at": run_at,
+        "counted_hkd": Decimal(result.prerequisite("P2").data["total_hkd"]),
+        **attention_values(facts, rule_set),
+    }
+    # A Core UPDATE: the ORM would move the version and make colleagues' open forms stale.
+    db.session.execute(update(Case).where(Case.id == case.id).values(**latest),
+                       execution_options={"synchronize_session": False})
+    for name, value in latest.items():
+        set_committed_value(case, name, value)
     run = CheckRun(
         case_id=case.id,
         run_by_id=actor.id if actor is not None else None,
-        run_at=utcnow(),
+        run_at=run_at,
         check_date=check_date,
         rule_set_version=result.rule_set_version,
         verdict=result.verdict.value,

@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from caseapp.models import Base
+from caseapp.models.base import include_object, is_search_table
 from tests.dbutil import (
     PG_SKIP_REASON,
     alembic_config,
@@ -38,7 +39,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
 def _tables(url: str) -> set[str]:
     engine = create_engine(url)
     try:
-        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+        names = set(inspect(engine).get_table_names()) - {"alembic_version"}
+        return {name for name in names if not is_search_table(name)}
     finally:
         engine.dispose()
 
@@ -47,7 +49,8 @@ def _drift(url: str) -> list[object]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                          "include_object": include_object})
             return compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
