@@ -78,9 +78,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from caseapp.web import auth, cases, checks, deposits, documents, workflow
+    from caseapp.web import auth, cases, checks, deposits, documents, manage, workflow
 
-    for module in (auth, cases, checks, deposits, documents, workflow):
+    for module in (auth, cases, checks, deposits, documents, workflow, manage):
         app.register_blueprint(module.bp)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
@@ -42,6 +42,14 @@ def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
             "UPLOAD_DIR": str(tmp_path / "uploads"),
         }
     )
+
+    @app.before_request
+    def _load_the_user_of_this_request() -> None:
+        # The fixture keeps one app context open for the whole test, and Flask-Login caches
+        # the signed-in user in its ``g``: forget it, as a real request's own context would,
+        # so that two clients of two users in one test are each themselves.
+        g.pop("_login_user", None)
+
     with app.app_context():
         yield app
         _db.session.remove()

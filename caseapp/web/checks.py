@@ -10,7 +10,7 @@ from caseapp.queries.checks import get_check_run
 from caseapp.queries.history import check_runs_page
 from caseapp.services.checks import is_current, run_checks, stored_result
 from caseapp.web.access import acting_user, case_or_404
-from caseapp.web.cases_forms import ConfirmForm
+from caseapp.web.cases.forms import ConfirmForm
 from caseapp.web.formflow import page_arg, refuse_if_closed
 
 bp = Blueprint("checks", __name__)

@@ -21,7 +21,7 @@ from caseapp.services.deposits import (
     RATE_PLACES,
     decimal_places,
 )
-from caseapp.web.cases_forms import VersionedForm
+from caseapp.web.cases.forms import VersionedForm
 from caseapp.web.fields import FriendlyDateField, not_in_future
 
 

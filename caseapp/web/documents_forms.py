@@ -8,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms.validators import InputRequired
 
 from caseapp.models import DocumentKind
-from caseapp.web.cases_forms import VersionedForm
+from caseapp.web.cases.forms import VersionedForm
 from caseapp.web.fields import EnumSelectField
 
 # Only a hint for the browser's file picker: the service decides by the file's content.

@@ -10,6 +10,7 @@ import pycountry
 from flask import Flask
 from flask_login import current_user
 
+from caseapp import clock
 from caseapp.rules.workflow import CaseStatus
 
 
@@ -32,6 +33,13 @@ def format_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M UTC")
     return value.isoformat()
+
+
+def local_date(value: datetime | None) -> str:
+    """A stored (UTC) time as the business day it fell on, for lists."""
+    if value is None:
+        return "—"
+    return value.astimezone(clock.business_timezone()).date().isoformat()
 
 
 def label(value: Any) -> str:
@@ -70,7 +78,8 @@ def describe_audit(action: str, entity: str) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
-        country=country_name, money=format_money, datefmt=format_date, label=label
+        country=country_name, money=format_money, datefmt=format_date, label=label,
+        localdate=local_date
     )
     app.jinja_env.globals.update(describe_audit=describe_audit)
     app.jinja_env.globals.update(CaseStatus=CaseStatus, current_user=current_user)

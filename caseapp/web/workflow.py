@@ -20,7 +20,7 @@ from caseapp.services.workflow import (
     submission_readiness,
 )
 from caseapp.web.access import acting_user, case_or_404
-from caseapp.web.cases_forms import VersionedForm
+from caseapp.web.cases.forms import VersionedForm
 
 bp = Blueprint("workflow", __name__)
 

@@ -36,39 +36,6 @@ def test_manager_sees_every_case_with_its_consultant(app, consultant, other_cons
     assert "Carl Consultant" in page and "Connie Consultant" in page
 
 
-def test_case_list_searches_and_filters(app, consultant, consultant_client):
-    open_case(consultant, family_name="Whitfield")
-    other = open_case(consultant, family_name="Okafor")
-    page = consultant_client.get("/?q=okaf").get_data(as_text=True)
-    assert other.reference in page and "Whitfield" not in page
-    page = consultant_client.get("/?status=submitted").get_data(as_text=True)
-    assert "No cases match" in page
-
-
-def test_case_list_issues_the_same_number_of_statements_whatever_the_page_holds(
-        app, consultant, consultant_client, count_statements):
-    open_case(consultant)
-    count_statements.reset()
-    consultant_client.get("/")
-    with_one = count_statements.count
-    for _ in range(12):
-        open_case(consultant)
-    count_statements.reset()
-    response = consultant_client.get("/")
-    assert response.status_code == 200
-    assert count_statements.count == with_one
-
-
-def test_case_list_pages(app, consultant, consultant_client):
-    app.config["CASES_PER_PAGE"] = 2
-    cases = [open_case(consultant) for _ in range(5)]
-    first = consultant_client.get("/?sort=reference").get_data(as_text=True)
-    third = consultant_client.get("/?sort=reference&page=3").get_data(as_text=True)
-    assert cases[0].reference in first and cases[2].reference not in first
-    assert cases[4].reference in third and "Page 3 of 3" in third
-    assert consultant_client.get("/?page=abc").status_code == 200
-
-
 # ---- ownership -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("method,path", [

@@ -1,44 +1,24 @@
-"""The consultant's client files: the case list, a case page, the applicant and dependants."""
+"""A client file: open a case, its page, history, the applicant and the dependants."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, render_template, request
+from flask import Blueprint, abort, flash, render_template
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from caseapp.models import Role
-from caseapp.queries.cases import CaseListFilters, case_list, get_dependant
+from caseapp.queries.cases import get_dependant
 from caseapp.queries.history import audit_page
-from caseapp.rules.workflow import CaseStatus
 from caseapp.services import cases as case_service
 from caseapp.services.errors import ServiceError
 from caseapp.web.access import acting_user, case_or_404, roles_required
 from caseapp.web.case_page import case_page_context
-from caseapp.web.cases_forms import ApplicantForm, CaseDetailsForm, ConfirmForm, DependantForm
+from caseapp.web.cases.forms import ApplicantForm, CaseDetailsForm, ConfirmForm, DependantForm
 from caseapp.web.formflow import case_page, form_failed, page_arg, refuse_if_closed, save_form
 
 bp = Blueprint("cases", __name__)
-
-
-@bp.route("/")
-@login_required
-def index() -> str:
-    status_arg = request.args.get("status", "")
-    status = CaseStatus(status_arg) if status_arg in CaseStatus._value2member_map_ else None
-    filters = CaseListFilters(
-        status=status,
-        search=request.args.get("q", "")[:100],
-        sort=request.args.get("sort", "updated"),
-    )
-    page = case_list(
-        acting_user(),
-        filters,
-        page=page_arg(),
-        per_page=current_app.config["CASES_PER_PAGE"],
-    )
-    return render_template("cases/index.html", page=page, filters=filters)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
