@@ -40,6 +40,7 @@ test: $(BIN)/.installed system-deps lint
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_checks.py
+	$(BIN)/python bench/lists.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
