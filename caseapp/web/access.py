@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user, login_required
 
 from caseapp.models import Case, Role, User
@@ -41,3 +42,18 @@ def case_or_404(reference: str) -> Case:
     if case is None:
         abort(404)
     return case
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never redirect a signed-in user to another host.
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so "/\t/evil.example"
+    would leave the site: anything but a plain path goes to the case list.
+    """
+    fallback = url_for("cases.index")
+    if not target or any(c in target for c in "\\\t\r\n") or not target.isprintable():
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target

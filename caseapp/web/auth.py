@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from caseapp.extensions import limiter
 from caseapp.services.users import authenticate
+from caseapp.web.access import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -29,21 +29,6 @@ def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never redirect a signed-in user to another host.
-
-    Browsers drop tabs and newlines and read a backslash as a slash, so "/\t/evil.example"
-    would leave the site: anything but a plain path goes to the case list.
-    """
-    fallback = url_for("cases.index")
-    if not target or any(c in target for c in "\\\t\r\n") or not target.isprintable():
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login() -> Any:
@@ -54,7 +39,7 @@ def login() -> Any:
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors = ["Wrong email or password, or the account is deactivated."]
     return render_template("auth/login.html", form=form)
 
