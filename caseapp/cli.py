@@ -1,4 +1,4 @@
-"""``flask --app caseapp`` commands: users, seed-demo."""
+"""``flask --app caseapp`` commands: users, seed-demo, seed-bulk, checks."""
 
 from __future__ import annotations
 
@@ -92,6 +92,43 @@ def seed_demo() -> None:
         click.echo(f"  {user.role.value:<11} {user.email}")
 
 
+@click.command("seed-bulk")
+@click.option("--cases", type=click.IntRange(min=0), default=100_000, show_default=True)
+@click.option("--consultants", type=click.IntRange(min=1), default=40, show_default=True)
+@click.option("--seed", type=int, default=None, help="Random seed (default: a fixed one).")
+def seed_bulk_command(cases: int, consultants: int, seed: int | None) -> None:
+    """Benchmark data: many varied cases with history and real check runs, into an empty
+    database only; prints the logins."""
+    import time
+
+    from flask import current_app
+
+    from caseapp.bulk import (
+        BULK_EMAIL_DOMAIN,
+        BULK_PASSWORD,
+        DEFAULT_SEED,
+        BulkSeedRefused,
+        seed_bulk,
+    )
+
+    if current_app.config.get("CASEAPP_ENV") == "production":
+        raise click.ClickException("Bulk users have a published password: not in production.")
+    started = time.perf_counter()
+    try:
+        with click.progressbar(length=cases, label="Seeding cases") as bar:
+            counts = seed_bulk(cases, consultants, DEFAULT_SEED if seed is None else seed,
+                               progress=bar.update)
+    except BulkSeedRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"Seeded in {time.perf_counter() - started:.1f} s:")
+    for table, count in counts.items():
+        click.echo(f"  {table:<17} {count:>9,}")
+    click.echo(f"Logins (password for each: {BULK_PASSWORD}): admin@{BULK_EMAIL_DOMAIN}, "
+               f"manager1@{BULK_EMAIL_DOMAIN}, manager2@{BULK_EMAIL_DOMAIN}, "
+               f"consultant01@{BULK_EMAIL_DOMAIN} ... consultant{consultants:02d}@"
+               f"{BULK_EMAIL_DOMAIN}")
+
+
 checks_cli = AppGroup("checks", help="Run the QMAS requirement checks.")
 
 
@@ -151,4 +188,5 @@ def format_result(reference: str, result: CheckResult) -> str:
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_bulk_command)
     app.cli.add_command(checks_cli)
