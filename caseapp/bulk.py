@@ -62,7 +62,7 @@ from caseapp.rules.vocab import (
 )
 from caseapp.rules.workflow import CaseStatus, is_allowed
 from caseapp.services.checks import case_facts, configured_rule_set, facts_fingerprint
-from caseapp.services.derived import attention_values, search_values
+from caseapp.services.derived import attention_values, row_values
 from caseapp.services.users import hash_password
 from caseapp.textsearch import fold
 
@@ -904,7 +904,7 @@ def _evaluate_case(case: _BuiltCase, today: date, rule_set: RuleSet) -> _CaseOut
         runs.append((result.verdict.value, result.to_dict(),
                      Decimal(result.prerequisite("P2").data["total_hkd"]),
                      facts_fingerprint(facts)))
-    derived = {**search_values(case.now),
+    derived = {**row_values(case.now),
                **attention_values(case_facts(case.now, today), rule_set)}
     return derived, runs
 
@@ -1196,8 +1196,9 @@ def seed_bulk(cases: int, consultants: int, seed: int = DEFAULT_SEED,
 
     with engine.begin() as conn:
         _reset_sequences(conn)
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE"))  # what autovacuum would soon do after a bulk load
+        # Statistics for the planner after a bulk load: what autovacuum would soon do on
+        # PostgreSQL, and what SQLite never does by itself.
+        conn.execute(text("ANALYZE"))
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

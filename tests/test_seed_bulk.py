@@ -32,7 +32,7 @@ from caseapp.rules.vocab import EvidenceStatus, Relationship
 from caseapp.rules.workflow import CaseStatus, is_allowed
 from caseapp.services import cases as case_service
 from caseapp.services.checks import configured_rule_set, current_facts, is_current, run_checks
-from caseapp.services.derived import attention_values, search_values
+from caseapp.services.derived import attention_values, row_values
 from caseapp.services.users import authenticate
 from caseapp.textsearch import search_term
 from tests.factories import applicant_values, dependant_values
@@ -194,7 +194,8 @@ def test_latest_verdict_and_derived_columns_are_what_the_app_computes(seeded, db
     cases = _cases(db)
     unchecked = 0
     for case in cases:
-        assert {**search_values(case)} == {"search_text": case.search_text}
+        assert row_values(case) == {"search_text": case.search_text,
+                                    "has_verified_deposit": case.has_verified_deposit}
         facts = current_facts(case, today)
         assert attention_values(facts, rule_set) == {
             "attention_on": case.attention_on, "attention_reasons": case.attention_reasons}

@@ -59,7 +59,12 @@ class Case(Base):
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_consultant_id_id", "consultant_id", "id"),
         Index("ix_cases_latest_verdict_id", "latest_verdict", "id"),
-        Index("ix_cases_attention_on", "attention_on"),
+        # Covering indexes for the dashboard's counts and the needs-attention filter.
+        Index("ix_cases_consultant_status_deposit_updated", "consultant_id", "status",
+              "has_verified_deposit", "updated_at"),
+        Index("ix_cases_attention_on_status", "attention_on", "status"),
+        Index("ix_cases_verdict_check_status", "latest_verdict", "latest_check_at", "status"),
+        Index("ix_cases_opened_at_status", "opened_at", "status"),
         CheckConstraint(
             "latest_verdict IN ('eligible', 'incomplete', 'not_eligible', 'unchecked')",
             name="latest_verdict",
@@ -89,6 +94,8 @@ class Case(Base):
     attention_on: Mapped[date | None]
     attention_reasons: Mapped[list[Any]] = mapped_column(
         JSONDocument, default=list, server_default="[]")
+    # Any deposit evidence verified: "waiting on deposit evidence" while False before submission.
+    has_verified_deposit: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Folded names, reference and e-mail (caseapp.textsearch), indexed by trigrams.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp.models.base import Base, utcnow
@@ -23,6 +23,7 @@ class DepositEvidence(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("rate_to_hkd > 0", name="rate_positive"),
+        Index("ix_deposit_evidence_case_id_status", "case_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,10 +16,9 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, and_, exists, false, literal_column, or_, select, table, true
 
 from caseapp import clock
-from caseapp.models import Applicant, Case, Dependant, DepositEvidence, StatusChange, User
+from caseapp.models import Applicant, Case, Dependant, StatusChange, User
 from caseapp.models.base import SEARCH_TABLE
 from caseapp.models.case import LATEST_VERDICTS
-from caseapp.rules.vocab import EvidenceStatus
 from caseapp.rules.workflow import OPEN_STATUSES, CaseStatus
 from caseapp.textsearch import MIN_TERM_LENGTH, SearchTerm
 
@@ -240,13 +239,13 @@ def search_condition(term: SearchTerm, dialect: str) -> ColumnElement[bool]:
 
 def needs_attention(today: date, check_max_age_days: int) -> ColumnElement[bool]:
     """Open cases with a danger foreseen by the rules that has come (passport window, stale
-    statement or child turning 18 before the planned submission), or whose latest check is
-    eligible but too old to submit on."""
+    statement or child turning 18 before the planned submission), and cases not yet submitted
+    whose latest check is eligible but too old to submit on."""
     too_old = _day_start(today - timedelta(days=check_max_age_days))
-    return and_(
-        Case.status.in_(OPEN_STATUSES),
-        or_(Case.attention_on <= today,
-            and_(Case.latest_verdict == "eligible", Case.latest_check_at < too_old)),
+    return or_(
+        and_(Case.attention_on <= today, Case.status.in_(OPEN_STATUSES)),
+        and_(Case.latest_verdict == "eligible", Case.latest_check_at < too_old,
+             Case.status.in_(PRE_SUBMISSION)),
     )
 
 
@@ -257,9 +256,7 @@ def stale_condition(now: datetime, days: int) -> ColumnElement[bool]:
 def waiting_condition(what: str) -> ColumnElement[bool]:
     if what == "documents":
         return Case.status == CaseStatus.COLLECTING_DOCUMENTS
-    verified = exists().where(DepositEvidence.case_id == Case.id,
-                              DepositEvidence.status == EvidenceStatus.VERIFIED)
-    return and_(Case.status.in_(PRE_SUBMISSION), ~verified)
+    return and_(Case.status.in_(PRE_SUBMISSION), Case.has_verified_deposit.is_(False))
 
 
 def filter_conditions(filters: CaseFilters, *, dialect: str, today: date, now: datetime,

@@ -32,7 +32,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, load_only
 from sqlalchemy.types import TypeEngine
 
 from caseapp import clock
@@ -83,6 +83,12 @@ SORT_KEYS: dict[str, SortKey] = {
                        (String(), Integer()), lambda c: [c.latest_verdict, c.id]),
 }
 DEFAULT_SORT = "-updated"
+# What a list row shows and its cursor needs (never a passport number or a password hash).
+LIST_CASE_COLUMNS = (Case.id, Case.reference, Case.consultant_id, Case.status,
+                     Case.planned_submission_date, Case.opened_at, Case.updated_at,
+                     Case.latest_verdict, Case.version)
+LIST_APPLICANT_COLUMNS = (Applicant.id, Applicant.case_id, Applicant.given_name,
+                          Applicant.family_name, Applicant.chinese_name, Applicant.nationality)
 
 
 def sort_options() -> list[tuple[str, str]]:
@@ -226,18 +232,29 @@ def case_page(user: User, filters: CaseFilters, request: PageRequest) -> CasePag
     # Walking backwards (a previous page, the last page) reads the reversed order.
     backwards = before is not None or last
     ascending = descending == backwards
+    # The page's ids first, joining only what the filter and sort need; then those rows
+    # with the applicant and consultant: the joins run for a page, not for every match.
+    ids = select(Case.id).where(visible_to(user), *_conditions(filters.for_user(user)))
+    if needs_applicant(filters) or sort.removeprefix("-") == "name":
+        ids = ids.join(Case.applicant)
+    if sort.removeprefix("-") == "consultant":
+        ids = ids.join(Case.consultant)
+    boundary = after if after is not None else before
+    if boundary is not None:
+        ids = ids.where(keyset_condition(columns, boundary, key.types, forward=ascending))
+    order = [c.asc() if ascending else c.desc() for c in columns]
+    page_ids = ids.order_by(*order).limit(per_page + 1).correlate(None)
     query = (
         select(Case)
         .join(Case.applicant)
         .join(Case.consultant)
-        .where(visible_to(user), *_conditions(filters.for_user(user)))
-        .options(contains_eager(Case.applicant), contains_eager(Case.consultant))
+        .where(Case.id.in_(page_ids))
+        .options(load_only(*LIST_CASE_COLUMNS),
+                 contains_eager(Case.applicant).load_only(*LIST_APPLICANT_COLUMNS),
+                 contains_eager(Case.consultant).load_only(User.id, User.name))
+        .order_by(*order)
     )
-    boundary = after if after is not None else before
-    if boundary is not None:
-        query = query.where(keyset_condition(columns, boundary, key.types, forward=ascending))
-    order = [c.asc() if ascending else c.desc() for c in columns]
-    rows = list(db.session.scalars(query.order_by(*order).limit(per_page + 1)).unique())
+    rows = list(db.session.scalars(query))
     more = len(rows) > per_page
     items = rows[:per_page]
     if backwards:

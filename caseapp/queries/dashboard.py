@@ -1,20 +1,20 @@
 """The managers' dashboard: counts per status and per consultant, the month's submissions and
-decisions, the cases needing attention and the monthly intake, in seven statements whatever
+decisions, the cases needing attention and the monthly intake, in six statements whatever
 the number of cases or consultants.
 
 Every number is the count of a filter the case list understands (``caseapp.queries.
 case_filters``), computed with the same SQL conditions, so following a number's link shows
 exactly the cases counted. The statements:
 
-1. one pass over the cases grouped by (consultant, status), counting the stale ones too: the
-   status counts, each consultant's open, stale and waiting-on-documents cases;
+1. one pass over a covering index of the cases grouped by (consultant, status, whether any
+   deposit evidence is verified), counting the stale ones too: the status counts, each
+   consultant's open, stale, waiting-on-documents and waiting-on-deposit cases;
 2. the consultants (every consultant, and anyone else who holds cases);
-3. cases waiting on deposit evidence, per consultant (only pre-submission cases are probed);
-4. how many cases need attention (the list's own condition);
-5. the month's status changes into submitted, approved in principle and refused, per
+3. how many cases need attention (the list's own condition);
+4. the month's status changes into submitted, approved in principle and refused, per
    consultant, counting cases (a case counts once however often it entered);
-6. the oldest cases needing attention, with applicant and consultant joined;
-7. cases opened in each of the last twelve months, per current status: twelve range counts
+5. the oldest cases needing attention, with applicant and consultant joined;
+6. cases opened in each of the last twelve months, per current status: twelve range counts
    whose bounds are business-time-zone instants, the same on either database.
 
 Conditional sums are kept out of the big passes on purpose: SQLite evaluates them row by row,
@@ -35,10 +35,7 @@ from sqlalchemy.orm import contains_eager
 from caseapp import clock
 from caseapp.extensions import db
 from caseapp.models import Case, Role, StatusChange, User
-from caseapp.queries.case_filters import (
-    needs_attention,
-    waiting_condition,
-)
+from caseapp.queries.case_filters import PRE_SUBMISSION, needs_attention
 from caseapp.rules.workflow import OPEN_STATUSES, CaseStatus
 from caseapp.services.derived import due_reasons
 
@@ -156,14 +153,12 @@ def dashboard(*, today: date, now: datetime, stale_days: int,
     month = MonthRange.of(today)
     by_status, loads = _case_counts(now - timedelta(days=stale_days))
     users = _consultants(set(loads))
-    waiting_deposit = _waiting_on_deposit()
     attention_total = _attention_count(today, check_max_age_days)
     moves = _month_moves(month)
     rows = []
     for user in users:
         load = loads.get(user.id) or ConsultantLoad(user.id, user.name)
         load.name, load.active = user.name, user.active
-        load.waiting_deposit = waiting_deposit.get(user.id, 0)
         load.submitted_this_month = moves.submitted.get(user.id, 0)
         if user.active or user.id in loads:
             rows.append(load)
@@ -183,26 +178,29 @@ def dashboard(*, today: date, now: datetime, stale_days: int,
 
 def _case_counts(stale_before: datetime
                  ) -> tuple[dict[CaseStatus, int], dict[int, ConsultantLoad]]:
-    """Statement 1: cases per (consultant, status) and how many of them were last changed
-    before ``stale_before``. Grouped by status, "open" and "waiting on documents" are a
-    choice of groups and "stale" the open groups' stale counts: the list's
-    ``stale_condition`` (open and last changed before the cut-off)."""
+    """Statement 1: cases per (consultant, status, any deposit verified) and how many of them
+    were last changed before ``stale_before``. "Open", "waiting on documents" and "waiting on
+    deposit evidence" are a choice of groups (the list's ``waiting_condition``), "stale" the
+    open groups' stale counts (the list's ``stale_condition``)."""
     is_stale = case((Case.updated_at < stale_before, 1), else_=0)
     query = (
-        select(Case.consultant_id, Case.status, func.count(), func.sum(is_stale))
-        .group_by(Case.consultant_id, Case.status)
+        select(Case.consultant_id, Case.status, Case.has_verified_deposit, func.count(),
+               func.sum(is_stale))
+        .group_by(Case.consultant_id, Case.status, Case.has_verified_deposit)
     )
     by_status = dict.fromkeys(CaseStatus, 0)
     loads: dict[int, ConsultantLoad] = {}
-    for consultant_id, status, count, stale in db.session.execute(query):
+    for consultant_id, status, verified, count, stale in db.session.execute(query):
         by_status[status] += count
         load = loads.setdefault(consultant_id, ConsultantLoad(consultant_id, ""))
         if status in OPEN_STATUSES:
             load.open += count
             load.stale += stale or 0
-            load.open_by_status[status] = count
+            load.open_by_status[status] = load.open_by_status.get(status, 0) + count
         if status is CaseStatus.COLLECTING_DOCUMENTS:
             load.waiting_documents += count
+        if status in PRE_SUBMISSION and not verified:
+            load.waiting_deposit += count
     return by_status, loads
 
 
@@ -214,15 +212,6 @@ def _consultants(holding_cases: set[int]) -> list[User]:
         condition = or_(condition, User.id.in_(sorted(holding_cases)))
     return list(db.session.scalars(
         select(User).where(condition).order_by(User.active.desc(), User.name, User.id)))
-
-
-def _waiting_on_deposit() -> dict[int, int]:
-    """Statement 3: pre-submission cases without verified deposit evidence, per consultant
-    (the list's ``waiting=deposit``)."""
-    query = (select(Case.consultant_id, func.count())
-             .where(waiting_condition("deposit"))
-             .group_by(Case.consultant_id))
-    return {consultant_id: count for consultant_id, count in db.session.execute(query)}
 
 
 def _attention_count(today: date, check_max_age_days: int) -> int:

@@ -24,7 +24,7 @@ from caseapp.models import (
 )
 from caseapp.services import audit
 from caseapp.services.checks import case_facts, configured_rule_set
-from caseapp.services.derived import attention_values, search_values
+from caseapp.services.derived import attention_values, row_values
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
 
 T = TypeVar("T")
@@ -143,7 +143,7 @@ def refresh_derived(case: Case) -> None:
     load: the case row must be written once, so its version moves by one."""
     with db.session.no_autoflush:
         facts = case_facts(case, clock.today())
-    values = {**search_values(case), **attention_values(facts, configured_rule_set())}
+    values = {**row_values(case), **attention_values(facts, configured_rule_set())}
     for name, value in values.items():
         if getattr(case, name) != value:
             setattr(case, name, value)

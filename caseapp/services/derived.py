@@ -1,6 +1,7 @@
-"""What the lists read from a case row instead of its parts: the search text and the date it
-needs attention. Recomputed in the transaction of every change (``cases.change_case``) and of
-every check run, so a list never evaluates rules or joins the parts per row."""
+"""What the lists read from a case row instead of its parts: the search text, whether any
+deposit evidence is verified, and the date the case needs attention. Recomputed in the
+transaction of every change (``cases.change_case``) and of every check run, so a list never
+evaluates rules or joins the parts per row."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from caseapp.rules import CaseFacts, RuleSet
 from caseapp.rules.attention import attention
+from caseapp.rules.vocab import EvidenceStatus
 from caseapp.textsearch import search_document
 
 
@@ -22,9 +24,14 @@ def search_parts(case: Any) -> list[str | None]:
     return parts
 
 
-def search_values(case: Any) -> dict[str, Any]:
-    """``search_text`` for ``case`` (a Case, or plain rows with the same attributes)."""
-    return {"search_text": search_document(search_parts(case))}
+def row_values(case: Any) -> dict[str, Any]:
+    """``search_text`` and ``has_verified_deposit`` for ``case`` (a Case, or plain rows with
+    the same attributes)."""
+    return {
+        "search_text": search_document(search_parts(case)),
+        "has_verified_deposit": any(
+            EvidenceStatus(e.status) is EvidenceStatus.VERIFIED for e in case.deposits),
+    }
 
 
 def attention_values(facts: CaseFacts, rule_set: RuleSet) -> dict[str, Any]:

@@ -53,8 +53,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('counted_hkd', sa.Numeric(precision=16, scale=2), nullable=True))
         batch_op.add_column(sa.Column('attention_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('attention_reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), server_default='[]', nullable=False))
+        batch_op.add_column(sa.Column('has_verified_deposit', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('search_text', sa.Text(), server_default='', nullable=False))
-        batch_op.create_index('ix_cases_attention_on', ['attention_on'], unique=False)
+        batch_op.create_index('ix_cases_consultant_status_deposit_updated', ['consultant_id', 'status', 'has_verified_deposit', 'updated_at'], unique=False)
+        batch_op.create_index('ix_cases_attention_on_status', ['attention_on', 'status'], unique=False)
+        batch_op.create_index('ix_cases_verdict_check_status', ['latest_verdict', 'latest_check_at', 'status'], unique=False)
+        batch_op.create_index('ix_cases_opened_at_status', ['opened_at', 'status'], unique=False)
         batch_op.create_index('ix_cases_consultant_id_id', ['consultant_id', 'id'], unique=False)
         batch_op.create_index('ix_cases_latest_verdict_id', ['latest_verdict', 'id'], unique=False)
         batch_op.create_index('ix_cases_opened_at_id', ['opened_at', 'id'], unique=False)
@@ -64,6 +68,9 @@ def upgrade() -> None:
         batch_op.create_check_constraint(
             'latest_verdict',
             "latest_verdict IN ('eligible', 'incomplete', 'not_eligible', 'unchecked')")
+
+    with op.batch_alter_table('deposit_evidence', schema=None) as batch_op:
+        batch_op.create_index('ix_deposit_evidence_case_id_status', ['case_id', 'status'], unique=False)
 
     with op.batch_alter_table('status_changes', schema=None) as batch_op:
         batch_op.create_index('ix_status_changes_to_status_changed_at', ['to_status', 'changed_at', 'case_id'], unique=False)
@@ -75,6 +82,9 @@ def upgrade() -> None:
     _backfill()  # before the expression index, which table reflection warns about
     _create_planned_sort_index()
     _create_search_index()
+    # Table statistics, so SQLite's planner picks the new indexes (PostgreSQL's autovacuum
+    # would get there by itself, later).
+    op.execute("ANALYZE")
 
 
 def downgrade() -> None:
@@ -86,16 +96,23 @@ def downgrade() -> None:
     with op.batch_alter_table('status_changes', schema=None) as batch_op:
         batch_op.drop_index('ix_status_changes_to_status_changed_at')
 
+    with op.batch_alter_table('deposit_evidence', schema=None) as batch_op:
+        batch_op.drop_index('ix_deposit_evidence_case_id_status')
+
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_updated_at_id')
         batch_op.drop_index('ix_cases_status_id')
         batch_op.drop_index('ix_cases_opened_at_id')
         batch_op.drop_index('ix_cases_latest_verdict_id')
         batch_op.drop_index('ix_cases_consultant_id_id')
-        batch_op.drop_index('ix_cases_attention_on')
+        batch_op.drop_index('ix_cases_opened_at_status')
+        batch_op.drop_index('ix_cases_verdict_check_status')
+        batch_op.drop_index('ix_cases_attention_on_status')
+        batch_op.drop_index('ix_cases_consultant_status_deposit_updated')
         batch_op.drop_constraint('latest_verdict', type_='check')
         batch_op.create_index('ix_cases_updated_at', ['updated_at'], unique=False)
         batch_op.drop_column('search_text')
+        batch_op.drop_column('has_verified_deposit')
         batch_op.drop_column('attention_reasons')
         batch_op.drop_column('attention_on')
         batch_op.drop_column('counted_hkd')
@@ -156,7 +173,7 @@ def _backfill(batch_size: int = 500) -> None:
     from caseapp.rules import rule_set_for
     from caseapp.rules.ruleset import DEFAULT_VERSION
     from caseapp.services.checks import case_facts
-    from caseapp.services.derived import attention_values, search_values
+    from caseapp.services.derived import attention_values, row_values
 
     bind = op.get_bind()
     meta = sa.MetaData()
@@ -195,7 +212,7 @@ def _backfill(batch_size: int = 500) -> None:
                                 .order_by(runs.c.case_id, runs.c.run_at, runs.c.id)):
             latest_runs[row.case_id] = row  # ordered: the last one per case wins
         for case_id, case in by_case.items():
-            values = {**search_values(case),
+            values = {**row_values(case),
                       **attention_values(case_facts(case, today), rule_set)}
             run = latest_runs.get(case_id)
             if run is not None:
