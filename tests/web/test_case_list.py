@@ -157,7 +157,11 @@ def test_needs_attention_filter(app, db, consultant, consultant_client):
     old_check = open_case(consultant, passport_expiry=today + timedelta(days=2000))
     set_columns(db, old_check, latest_verdict="eligible",
                 latest_check_at=utcnow() - timedelta(days=30))
+    submitted = open_case(consultant, passport_expiry=today + timedelta(days=2000))
+    set_columns(db, submitted, status=CaseStatus.SUBMITTED, latest_verdict="eligible",
+                latest_check_at=utcnow() - timedelta(days=30))
     found = refs(consultant_client, "/?attention=1")
+    # An old eligible check matters only before submission.
     assert set(found) == {expiring.reference, old_check.reference}
     assert fine.reference not in found
 
