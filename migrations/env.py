@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from pathlib import Path
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import make_url
 
 from caseapp.models import Base
@@ -70,9 +70,21 @@ def run_migrations_online() -> None:
         return
     engine = create_engine(database_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
+        _without_sqlite_foreign_keys(connection)
         _configure(connection=connection)
         with context.begin_transaction():
             context.run_migrations()
+
+
+def _without_sqlite_foreign_keys(connection: Connection) -> None:
+    """SQLite alters a table by copying it and dropping the old one, and with foreign keys on
+    that DROP deletes, by ON DELETE CASCADE, every row that points at the table: rebuilding
+    ``cases`` would empty applicants, dependants, deposits and history. The app turns the
+    checks on for every connection; a migration runs without them (the pragma only works
+    outside a transaction), as SQLite's documentation for schema changes asks."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
 
 
 if context.is_offline_mode():
