@@ -13,7 +13,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, and_, exists, false, literal_column, or_, select, table, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    literal_column,
+    or_,
+    select,
+    table,
+    true,
+)
 
 from caseapp import clock
 from caseapp.models import Applicant, Case, Dependant, StatusChange, User
@@ -228,12 +239,16 @@ def _within(column: Any, start: date | None, end: date | None) -> list[ColumnEle
 _search_table = table(SEARCH_TABLE, literal_column("rowid"))
 
 
+def fts_matches(term: SearchTerm) -> Select[Any]:
+    """SQLite: the ids of the cases whose search text holds the term, from the FTS5 table."""
+    return (select(literal_column("rowid")).select_from(_search_table)
+            .where(literal_column(SEARCH_TABLE).op("MATCH")(term.fts_phrase())))
+
+
 def search_condition(term: SearchTerm, dialect: str) -> ColumnElement[bool]:
     """Cases whose search text holds the term: served by the trigram index on each database."""
     if dialect == "sqlite":
-        matches = (select(literal_column("rowid")).select_from(_search_table)
-                   .where(literal_column(SEARCH_TABLE).op("MATCH")(term.fts_phrase())))
-        return Case.id.in_(matches)
+        return Case.id.in_(fts_matches(term))
     return Case.search_text.like(term.like_pattern(), escape="\\")
 
 

@@ -451,3 +451,13 @@ def test_nobody_reaches_another_users_views(app, db, manager, make_user, client_
     assert other.post(f"/views/{view.id}/delete").status_code == 404
     assert db.session.query(SavedView).count() == 1
 
+
+
+def test_search_counts_only_the_matching_cases(app, consultant, other_consultant,
+                                               manager_client, consultant_client):
+    open_case(consultant, family_name="Chan")
+    open_case(other_consultant, family_name="Chandler")
+    open_case(consultant, family_name="Wong")
+    assert count_text(manager_client, "/?q=chan") == "2 cases"
+    assert count_text(manager_client, "/?q=chan&status=intake") == "2 cases"
+    assert count_text(consultant_client, "/?q=chan") == "1 case"
