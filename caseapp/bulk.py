@@ -1196,9 +1196,11 @@ def seed_bulk(cases: int, consultants: int, seed: int = DEFAULT_SEED,
 
     with engine.begin() as conn:
         _reset_sequences(conn)
-        # Statistics for the planner after a bulk load: what autovacuum would soon do on
-        # PostgreSQL, and what SQLite never does by itself.
-        conn.execute(text("ANALYZE"))
+    # After a bulk load: statistics for the planner (SQLite never gathers them by itself) and,
+    # on PostgreSQL, what autovacuum would do some time later (visibility map for index-only
+    # scans), now. VACUUM runs outside a transaction.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"))
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

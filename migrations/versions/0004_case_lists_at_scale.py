@@ -152,8 +152,10 @@ SQLITE_SEARCH = [
 def _create_search_index() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        # fastupdate off: a search never scans a backlog of pending entries (GIN's fast
+        # update list grows between vacuums); writes to cases are few, reads many.
         op.execute("CREATE INDEX ix_cases_search_text_trgm ON cases "
-                   "USING gin (search_text gin_trgm_ops)")
+                   "USING gin (search_text gin_trgm_ops) WITH (fastupdate = off)")
     else:
         for statement in SQLITE_SEARCH:
             op.execute(statement)
