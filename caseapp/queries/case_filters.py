@@ -7,8 +7,7 @@ that cannot be read is left out of the filter and reported for its field, with w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -18,7 +17,6 @@ from sqlalchemy import (
     Select,
     and_,
     exists,
-    false,
     literal_column,
     or_,
     select,
@@ -216,12 +214,10 @@ def parse_filters(args: Args, stale_default: int) -> ParsedFilters:
     return ParsedFilters(CaseFilters(**values), errors)
 
 
-FILTER_FIELDS = tuple(f.name for f in fields(CaseFilters))
-
 
 # ---- SQL ------------------------------------------------------------------------------------
 
-def _day_start(day: date) -> datetime:
+def day_start(day: date) -> datetime:
     """The instant the business day ``day`` starts (aware; stored timestamps are UTC)."""
     return datetime.combine(day, time.min, tzinfo=clock.business_timezone())
 
@@ -230,9 +226,9 @@ def _within(column: Any, start: date | None, end: date | None) -> list[ColumnEle
     """``column`` (a timestamp) within the business days ``start``..``end`` inclusive."""
     conditions = []
     if start is not None:
-        conditions.append(column >= _day_start(start))
+        conditions.append(column >= day_start(start))
     if end is not None and end < date.max:
-        conditions.append(column < _day_start(end + timedelta(days=1)))
+        conditions.append(column < day_start(end + timedelta(days=1)))
     return conditions
 
 
@@ -252,11 +248,16 @@ def search_condition(term: SearchTerm, dialect: str) -> ColumnElement[bool]:
     return Case.search_text.like(term.like_pattern(), escape="\\")
 
 
+def check_too_old_before(today: date, check_max_age_days: int) -> datetime:
+    """An eligible check run before this instant is too old to submit on."""
+    return day_start(today - timedelta(days=check_max_age_days))
+
+
 def needs_attention(today: date, check_max_age_days: int) -> ColumnElement[bool]:
     """Open cases with a danger foreseen by the rules that has come (passport window, stale
     statement or child turning 18 before the planned submission), and cases not yet submitted
     whose latest check is eligible but too old to submit on."""
-    too_old = _day_start(today - timedelta(days=check_max_age_days))
+    too_old = check_too_old_before(today, check_max_age_days)
     return or_(
         and_(Case.attention_on <= today, Case.status.in_(OPEN_STATUSES)),
         and_(Case.latest_verdict == "eligible", Case.latest_check_at < too_old,
@@ -320,11 +321,3 @@ def visible_to(user: User) -> ColumnElement[bool]:
     """Every case for managers and admins; a consultant's own cases for a consultant."""
     return true() if user.sees_all_cases else Case.consultant_id == user.id
 
-
-def nothing() -> ColumnElement[bool]:
-    return false()
-
-
-def filters_from_mapping(values: Mapping[str, Any]) -> CaseFilters:
-    """Filters from already-typed values (tests, saved views re-read through parse_filters)."""
-    return CaseFilters(**{k: v for k, v in values.items() if k in FILTER_FIELDS})

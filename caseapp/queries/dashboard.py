@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -35,7 +35,12 @@ from sqlalchemy.orm import contains_eager
 from caseapp import clock
 from caseapp.extensions import db
 from caseapp.models import Case, Role, StatusChange, User
-from caseapp.queries.case_filters import PRE_SUBMISSION, needs_attention
+from caseapp.queries.case_filters import (
+    PRE_SUBMISSION,
+    check_too_old_before,
+    day_start,
+    needs_attention,
+)
 from caseapp.rules.workflow import OPEN_STATUSES, CaseStatus
 from caseapp.services.derived import due_reasons
 
@@ -135,11 +140,6 @@ class Dashboard:
 
 def _next_month(first: date) -> date:
     return (first + timedelta(days=32)).replace(day=1)
-
-
-def _day_start(day: date) -> datetime:
-    """The instant the business day starts, as the list's date filters bound their ranges."""
-    return datetime.combine(day, time.min, tzinfo=clock.business_timezone())
 
 
 def _business_date(moment: datetime) -> date:
@@ -247,8 +247,8 @@ def _month_moves(month: MonthRange) -> _MonthMoves:
         .join(Case, Case.id == StatusChange.case_id)
         .where(
             StatusChange.to_status.in_(MONTH_MOVES),
-            StatusChange.changed_at >= _day_start(month.first),
-            StatusChange.changed_at < _day_start(month.last + timedelta(days=1)),
+            StatusChange.changed_at >= day_start(month.first),
+            StatusChange.changed_at < day_start(month.last + timedelta(days=1)),
         )
         .group_by(Case.consultant_id)
     )
@@ -264,11 +264,6 @@ def _month_moves(month: MonthRange) -> _MonthMoves:
     return _MonthMoves(submitted, approved, refused, decided)
 
 
-def _check_too_old_before(today: date, check_max_age_days: int) -> datetime:
-    # The cut-off of case_filters.needs_attention: checked before this instant is too old.
-    return _day_start(today - timedelta(days=check_max_age_days))
-
-
 def _attention_items(today: date, check_max_age_days: int) -> list[AttentionItem]:
     """Statement 6: the cases needing attention the longest, oldest first.
 
@@ -277,7 +272,7 @@ def _attention_items(today: date, check_max_age_days: int) -> list[AttentionItem
     ``ATTENTION_SHOWN`` cases are read in its own index order and merged here.
     """
     condition = needs_attention(today, check_max_age_days)
-    too_old = _check_too_old_before(today, check_max_age_days)
+    too_old = check_too_old_before(today, check_max_age_days)
     by_date = (select(Case.id).where(condition, Case.attention_on <= today)
                .order_by(Case.attention_on, Case.id).limit(ATTENTION_SHOWN))
     by_check = (select(Case.id)
@@ -327,8 +322,8 @@ def _monthly_intake(month: MonthRange) -> list[MonthIntake]:
     months = chart_months(month)
     parts = [
         select(literal(index).label("month"), Case.status, func.count())
-        .where(Case.opened_at >= _day_start(m.first),
-               Case.opened_at < _day_start(m.last + timedelta(days=1)))
+        .where(Case.opened_at >= day_start(m.first),
+               Case.opened_at < day_start(m.last + timedelta(days=1)))
         .group_by(Case.status)
         for index, m in enumerate(months)
     ]
