@@ -282,6 +282,8 @@ def test_exports_stream_as_dated_attachments_never_cached(app, consultant, manag
         assert response.status_code == 200
         assert response.is_streamed
         assert response.mimetype == mimetype
+        if extension == "csv":
+            assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
         assert response.headers["Content-Disposition"] == (
             f"attachment; filename=cases-{today}.{extension}")
         assert "no-store" in response.headers["Cache-Control"]

@@ -42,7 +42,7 @@ from caseapp.web.access import acting_user, roles_required
 from caseapp.web.cases.listing import ListLinks, parsed_list_args
 from caseapp.web.manage.routes import MANAGERS, bp
 
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+CSV_MIMETYPE = "text/csv"  # Werkzeug adds "; charset=utf-8" to text types
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, the header is one
