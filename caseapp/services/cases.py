@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from enum import Enum
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -149,8 +150,24 @@ def refresh_derived(case: Case) -> None:
             setattr(case, name, value)
 
 
-def _check_version(case: Case, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != case.version:
+class VersionCheck(Enum):
+    """An internal caller (the CLI, the demo, a test) that means to skip the version check
+    passes ``VersionCheck.SKIP``, explicitly. A web form's version is never skipped."""
+
+    SKIP = "skip"
+
+
+# What a change expects the case's version to be: the number the form was rendered from, or
+# None when the form carried none that reads as a number (refused like a stale one).
+ExpectedVersion = int | None | Literal[VersionCheck.SKIP]
+
+
+def _check_version(case: Case, expected_version: ExpectedVersion) -> None:
+    """A missing, unreadable or stale version is a conflict: the form may overwrite a
+    colleague's edit it never saw. Nothing is written then."""
+    if expected_version is VersionCheck.SKIP:
+        return
+    if expected_version != case.version:
         raise ConflictError(
             case.version, case.updated_by.name if case.updated_by else None, case.updated_at
         )
@@ -162,7 +179,7 @@ def ensure_editable(case: Case) -> None:
 
 
 def change_case(
-    actor: User, case: Case, expected_version: int | None, change: Callable[[], T]
+    actor: User, case: Case, expected_version: ExpectedVersion, change: Callable[[], T]
 ) -> T:
     """Run ``change`` against ``case`` as one attributable, version-checked transaction.
 
@@ -196,7 +213,7 @@ def update_fields(
     target: object,
     values: dict[str, Any],
     entity: str,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
 ) -> dict[str, list[str | None]]:
     """Set ``values`` on ``target`` (the case or one of its parts) as one audited change.
 
@@ -217,7 +234,7 @@ def update_fields(
 
 
 def update_applicant(
-    actor: User, case: Case, values: dict[str, Any], expected_version: int | None
+    actor: User, case: Case, values: dict[str, Any], expected_version: ExpectedVersion
 ) -> dict[str, list[str | None]]:
     """Save the applicant's details; returns the changed fields (empty: nothing to save)."""
     values = _only_known_fields(values, APPLICANT_FIELDS)
@@ -225,7 +242,7 @@ def update_applicant(
 
 
 def add_dependant(
-    actor: User, case: Case, values: dict[str, Any], expected_version: int | None
+    actor: User, case: Case, values: dict[str, Any], expected_version: ExpectedVersion
 ) -> Dependant:
     values = _only_known_fields(values, DEPENDANT_FIELDS)
 
@@ -245,7 +262,7 @@ def update_dependant(
     case: Case,
     dependant: Dependant,
     values: dict[str, Any],
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
 ) -> dict[str, list[str | None]]:
     values = _only_known_fields(values, DEPENDANT_FIELDS)
     if dependant.case_id != case.id:
@@ -256,7 +273,7 @@ def update_dependant(
 
 
 def remove_dependant(
-    actor: User, case: Case, dependant: Dependant, expected_version: int | None
+    actor: User, case: Case, dependant: Dependant, expected_version: ExpectedVersion
 ) -> None:
     if dependant.case_id != case.id:
         raise NotAllowed("That dependant belongs to another case.")
@@ -272,7 +289,7 @@ def remove_dependant(
 
 
 def update_case_details(
-    actor: User, case: Case, planned_submission_date: date | None, expected_version: int | None
+    actor: User, case: Case, planned_submission_date: date | None, expected_version: ExpectedVersion
 ) -> dict[str, list[str | None]]:
     """Set the planned submission date, which the checks use to warn about what goes stale."""
     return update_fields(actor, case, case, {"planned_submission_date": planned_submission_date},

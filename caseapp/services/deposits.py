@@ -19,7 +19,7 @@ from caseapp.models import Case, DepositEvidence, User, utcnow
 from caseapp.rules.facts import to_hkd
 from caseapp.rules.vocab import EvidenceStatus
 from caseapp.services import audit
-from caseapp.services.cases import change_case, ensure_editable
+from caseapp.services.cases import ExpectedVersion, change_case, ensure_editable
 from caseapp.services.errors import NotAllowed, ValidationFailed
 
 DEPOSIT_FIELDS = ["amount", "currency", "rate_to_hkd", "statement_date", "bank",
@@ -209,7 +209,7 @@ def _readable(value: Any) -> str | None:
 # ---- the use cases ---------------------------------------------------------------------------
 
 def record_deposit(
-    actor: User, case: Case, values: dict[str, Any], expected_version: int | None
+    actor: User, case: Case, values: dict[str, Any], expected_version: ExpectedVersion
 ) -> DepositEvidence:
     """Record a bank statement on ``case``; it waits, pending, for someone to verify it."""
     ensure_editable(case)
@@ -232,7 +232,7 @@ def update_deposit(
     case: Case,
     evidence: DepositEvidence,
     values: dict[str, Any],
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
 ) -> dict[str, list[Any]]:
     """Correct a statement's details; returns the changed fields (empty: nothing to save).
 
@@ -255,7 +255,7 @@ def update_deposit(
 
 
 def verify_deposit(
-    actor: User, case: Case, evidence: DepositEvidence, expected_version: int | None
+    actor: User, case: Case, evidence: DepositEvidence, expected_version: ExpectedVersion
 ) -> DepositEvidence:
     """Mark the statement as checked against the original; only verified evidence counts."""
     _ensure_of_case(case, evidence)
@@ -270,7 +270,7 @@ def verify_deposit(
 
 def reject_deposit(
     actor: User, case: Case, evidence: DepositEvidence, reason: str,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
 ) -> DepositEvidence:
     """Refuse the statement, saying why, so the consultant knows what to ask the client for."""
     _ensure_of_case(case, evidence)
@@ -296,7 +296,7 @@ def _already(outcome: str, by: User | None, evidence: DepositEvidence) -> str:
 
 
 def _review(
-    actor: User, case: Case, evidence: DepositEvidence, expected_version: int | None,
+    actor: User, case: Case, evidence: DepositEvidence, expected_version: ExpectedVersion,
     action: str, values: dict[str, Any],
 ) -> DepositEvidence:
     def change() -> DepositEvidence:

@@ -24,7 +24,7 @@ from flask import current_app
 from caseapp.extensions import db
 from caseapp.models import Case, Document, DocumentKind, User
 from caseapp.services import audit
-from caseapp.services.cases import change_case, ensure_editable
+from caseapp.services.cases import ExpectedVersion, change_case, ensure_editable
 from caseapp.services.errors import NotAllowed, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def _store(
     kind: DocumentKind,
     filename: str | None,
     stream: IO[bytes],
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     replacing: Document | None = None,
 ) -> Document:
     if kind not in DocumentKind._value2member_map_:
@@ -256,7 +256,7 @@ def upload_document(
     kind: DocumentKind,
     filename: str | None,
     stream: IO[bytes],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion,
 ) -> Document:
     """Store ``stream`` as a new document of ``kind`` on ``case``.
 
@@ -272,7 +272,7 @@ def replace_document(
     old_document: Document,
     filename: str | None,
     stream: IO[bytes],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion,
 ) -> Document:
     """Store a new version of ``old_document``; the old row and file stay as its history."""
     if old_document.case_id != case.id:

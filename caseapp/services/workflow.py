@@ -13,7 +13,7 @@ from caseapp.models import Case, Role, StatusChange, User, utcnow
 from caseapp.rules import Verdict
 from caseapp.rules.workflow import REASON_REQUIRED, CaseStatus, allowed_moves, is_allowed
 from caseapp.services import audit
-from caseapp.services.cases import change_case
+from caseapp.services.cases import ExpectedVersion, change_case
 from caseapp.services.checks import current_facts, evaluate_facts, is_current, latest_run
 from caseapp.services.errors import NotAllowed, ValidationFailed
 
@@ -90,7 +90,7 @@ def move_status(
     case: Case,
     target: CaseStatus,
     reason: str,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     override: bool = False,
     today: date | None = None,
 ) -> StatusChange:

@@ -12,6 +12,7 @@ from caseapp import clock
 from caseapp.models import AuditEntry, Case, DepositEvidence
 from caseapp.rules.vocab import EvidenceStatus
 from caseapp.rules.workflow import CaseStatus
+from caseapp.services.cases import VersionCheck
 from caseapp.services.deposits import (
     currencies,
     record_deposit,
@@ -89,7 +90,8 @@ def test_a_foreign_statement_is_converted_to_hkd_exactly_and_stored_pending(
 def test_hkd_amount_rounds_half_up_to_the_cent(db, consultant, case, amount, rate, hkd):
     currency = "HKD" if rate == "1" else "EUR"
     evidence = record_deposit(consultant, case, statement(
-        amount=Decimal(amount), rate_to_hkd=Decimal(rate), currency=currency), None)
+        amount=Decimal(amount), rate_to_hkd=Decimal(rate), currency=currency),
+        VersionCheck.SKIP)
     assert _reload(db, evidence).amount_hkd == Decimal(hkd)
 
 

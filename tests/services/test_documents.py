@@ -16,6 +16,7 @@ from caseapp.models import AuditEntry, Case, Document, DocumentKind
 from caseapp.queries.documents import document_panel_context
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services import documents as document_service
+from caseapp.services.cases import VersionCheck
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
 from tests.factories import open_case
 
@@ -84,6 +85,7 @@ def count(db, model) -> int:
 
 def upload(actor, case, data: bytes, filename: str = "passport.pdf",
            kind: DocumentKind = DocumentKind.PASSPORT, **kwargs) -> Document:
+    kwargs.setdefault("expected_version", VersionCheck.SKIP)
     return document_service.upload_document(actor, case, kind, filename, io.BytesIO(data),
                                             **kwargs)
 
@@ -176,7 +178,8 @@ def test_a_stream_that_arrives_in_short_reads_is_stored_whole(app, db, consultan
 
     data = png_bytes()
     document = document_service.upload_document(
-        consultant, open_case(consultant), DocumentKind.PHOTO, "me.png", Trickle(data))
+        consultant, open_case(consultant), DocumentKind.PHOTO, "me.png", Trickle(data),
+        VersionCheck.SKIP)
     assert document.content_type == "image/png"
     assert document.sha256 == hashlib.sha256(data).hexdigest()
 
@@ -284,7 +287,7 @@ def test_replacing_keeps_the_old_version_as_history(app, db, consultant):
                        ("uploaded", f"document:{second.id}")]
 
     third = document_service.replace_document(consultant, case, second, "passport.png",
-                                              io.BytesIO(png_bytes()))
+                                              io.BytesIO(png_bytes()), VersionCheck.SKIP)
     [entry] = document_panel_context(case)["documents"]
     assert entry.document.id == third.id
     assert [d.id for d in entry.history] == [second.id, first.id]
@@ -293,10 +296,11 @@ def test_replacing_keeps_the_old_version_as_history(app, db, consultant):
 def test_a_replaced_document_cannot_be_replaced_again(app, db, consultant):
     case = open_case(consultant)
     first = upload(consultant, case, pdf_bytes())
-    document_service.replace_document(consultant, case, first, "b.pdf", io.BytesIO(pdf_bytes()))
+    document_service.replace_document(consultant, case, first, "b.pdf", io.BytesIO(pdf_bytes()),
+                                      VersionCheck.SKIP)
     with pytest.raises(NotAllowed, match="already been replaced"):
         document_service.replace_document(consultant, case, first, "c.pdf",
-                                          io.BytesIO(pdf_bytes()))
+                                          io.BytesIO(pdf_bytes()), VersionCheck.SKIP)
     assert count(db, Document) == 2
     assert len(stored_files(app)) == 2
 
@@ -306,7 +310,7 @@ def test_a_document_of_another_case_cannot_be_replaced_through_this_one(app, db,
     theirs = upload(consultant, other, pdf_bytes())
     with pytest.raises(NotAllowed, match="another case"):
         document_service.replace_document(consultant, mine, theirs, "x.pdf",
-                                          io.BytesIO(pdf_bytes()))
+                                          io.BytesIO(pdf_bytes()), VersionCheck.SKIP)
     assert count(db, Document) == 1
 
 
@@ -315,7 +319,7 @@ def test_a_refused_replacement_leaves_the_current_version_current(app, db, consu
     first = upload(consultant, case, pdf_bytes())
     with pytest.raises(ValidationFailed):
         document_service.replace_document(consultant, case, first, "x.pdf",
-                                          io.BytesIO(text_bytes()))
+                                          io.BytesIO(text_bytes()), VersionCheck.SKIP)
     db.session.expire_all()
     assert db.session.get(Document, first.id).is_current
     assert len(stored_files(app)) == 1

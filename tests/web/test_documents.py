@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from caseapp.models import AuditEntry, Document, DocumentKind, Role
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services import documents as document_service
+from caseapp.services.cases import VersionCheck
 from caseapp.web.helpers import describe_audit
 from tests.factories import open_case
 from tests.services.test_documents import (
@@ -38,7 +39,7 @@ def upload_form(data: bytes, filename: str = "passport.pdf", kind: str = "passpo
 def stored(consultant, case, data: bytes = b"", filename: str = "passport.pdf",
            kind: DocumentKind = DocumentKind.PASSPORT) -> Document:
     return document_service.upload_document(consultant, case, kind, filename,
-                                            io.BytesIO(data or pdf_bytes()))
+                                            io.BytesIO(data or pdf_bytes()), VersionCheck.SKIP)
 
 
 def panel(page: str) -> str:
@@ -410,7 +411,8 @@ def test_a_wrong_type_replacement_is_refused_and_the_current_version_stays(
 def test_an_earlier_version_cannot_be_replaced(app, db, consultant, consultant_client):
     case = open_case(consultant)
     first = stored(consultant, case)
-    document_service.replace_document(consultant, case, first, "b.pdf", io.BytesIO(pdf_bytes()))
+    document_service.replace_document(consultant, case, first, "b.pdf", io.BytesIO(pdf_bytes()),
+                                      VersionCheck.SKIP)
     response = consultant_client.post(
         f"/cases/{case.reference}/documents/{first.id}/replace",
         data={"version": "3", "file": (io.BytesIO(pdf_bytes()), "c.pdf")},
@@ -464,7 +466,7 @@ def test_the_case_page_issues_the_same_number_of_statements_however_many_documen
     for i in range(10):
         document = add(managers[i % 3], DocumentKind.PASSPORT)
         document_service.replace_document(managers[(i + 1) % 3], case, document, "b.png",
-                                          io.BytesIO(png_bytes()))
+                                          io.BytesIO(png_bytes()), VersionCheck.SKIP)
     add(consultant)
     count_statements.reset()
     response = consultant_client.get(f"/cases/{case.reference}")
@@ -499,7 +501,7 @@ def test_the_documents_panel_loads_every_uploader_in_a_fixed_number_of_statement
     for _ in range(6):
         document = stored(make_user(Role.MANAGER), case)
         document_service.replace_document(make_user(Role.MANAGER), case, document, "b.pdf",
-                                          io.BytesIO(pdf_bytes()))
+                                          io.BytesIO(pdf_bytes()), VersionCheck.SKIP)
     document_service.replace_document(consultant, case, db.session.get(Document, first.id),
-                                      "c.pdf", io.BytesIO(pdf_bytes()))
+                                      "c.pdf", io.BytesIO(pdf_bytes()), VersionCheck.SKIP)
     assert panel_statements() == 2

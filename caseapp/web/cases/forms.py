@@ -39,10 +39,15 @@ class VersionedForm(FlaskForm):
     version = HiddenField()
 
     def expected_version(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
+        """The version the browser sent, or None (refused by the services as a conflict).
+
+        Read from the submitted data only: a form built with ``obj=case`` would otherwise
+        fill a missing field in with the case's current version and pass the check.
+        """
+        sent = (self.version.raw_data or [""])[0]
+        if not (isinstance(sent, str) and sent.isascii() and sent.isdigit()) or len(sent) > 9:
             return None
+        return int(sent)
 
 
 PASSPORT_NUMBER = re.compile(r"[A-Z0-9]{1,20}", re.ASCII)
