@@ -52,6 +52,9 @@ def move(reference: str) -> Response:
         flash("The move was not made: " + "; ".join(
             m for messages in form.errors.values() for m in messages), "error")
         return back
+    if not (form.target.data or "").strip():
+        flash("The move was not made: choose the status to move the case to.", "error")
+        return back
     target = CaseStatus._value2member_map_.get(form.target.data or "")
     if not isinstance(target, CaseStatus):
         flash("The move was not made: that status does not exist.", "error")

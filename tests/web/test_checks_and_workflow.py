@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from caseapp import clock
-from caseapp.models import CheckRun
+from caseapp.models import Case, CheckRun
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services import cases as case_service
 from caseapp.services.checks import run_checks
@@ -190,3 +190,19 @@ def test_every_run_and_every_change_stays_reachable(app, db, consultant, consult
     assert "+852 0" in page and "+852 4" in page and "opened the case" in page
     assert count_statements.count < 10
     assert consultant_client.get(f"/cases/{case.reference}/history?page=x").status_code == 200
+
+
+def test_the_move_menu_starts_empty_and_an_empty_choice_moves_nothing(app, db, consultant,
+                                                                       consultant_client):
+    case = open_case(consultant)
+    page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    menu = page[page.index('<select name="target"'):]
+    menu = menu[:menu.index("</select>")]
+    # The first option is an empty choice; no move (backward or forward) is preselected.
+    assert '<option value="" selected>Choose…</option>' in menu
+    assert menu.count("selected") == 1
+    response = consultant_client.post(f"/cases/{case.reference}/status", data={
+        "target": "", "version": str(case.version)}, follow_redirects=True)
+    assert "choose the status to move the case to" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status is CaseStatus.INTAKE
