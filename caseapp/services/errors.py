@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from caseapp import clock
+
 
 class ServiceError(Exception):
     """A change that cannot be made; ``message`` is shown to the user as it is."""
@@ -32,7 +34,8 @@ class ConflictError(ServiceError):
         self, current_version: int, changed_by: str | None, changed_at: datetime | None
     ) -> None:
         who = changed_by or "another user"
-        when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
+        local = changed_at.astimezone(clock.business_timezone()) if changed_at else None
+        when = f" at {local:%Y-%m-%d %H:%M}" if local else ""
         super().__init__(
             f"{who} changed this case{when} while you were editing. Your changes were not "
             "saved: review the current values below and save again."

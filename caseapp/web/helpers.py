@@ -31,7 +31,8 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        # Stored in UTC, shown in the consultancy's zone (named once in the page footer).
+        return value.astimezone(clock.business_timezone()).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 
@@ -81,5 +82,6 @@ def register_template_helpers(app: Flask) -> None:
         country=country_name, money=format_money, datefmt=format_date, label=label,
         localdate=local_date
     )
-    app.jinja_env.globals.update(describe_audit=describe_audit)
+    app.jinja_env.globals.update(describe_audit=describe_audit,
+                                 business_timezone=clock.business_timezone)
     app.jinja_env.globals.update(CaseStatus=CaseStatus, current_user=current_user)

@@ -245,3 +245,20 @@ def test_the_case_page_links_to_older_changes_when_there_are_more(app, db, consu
     older = consultant_client.get(f"/cases/{case.reference}/history?page=2").get_data(
         as_text=True)
     assert "opened the case" in older
+
+
+def test_times_are_shown_in_the_consultancys_zone_named_once_in_the_footer(
+        app, db, consultant, consultant_client):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    case = open_case(consultant)
+    # 23:30 UTC on 1 March is 07:30 on 2 March in Hong Kong.
+    db.session.execute(update(Case).where(Case.id == case.id).values(
+        opened_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC)))
+    db.session.commit()
+    page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "opened 2026-03-02 07:30" in page
+    assert " UTC" not in page
+    assert page.count("Asia/Hong_Kong") == 1
