@@ -41,6 +41,13 @@ def refuse_if_closed(case: Case, anchor: str | None = None,
     return case_page(case, anchor)
 
 
+def refusal(error: ServiceError) -> str:
+    """A service's refusal as one sentence, for a flash where no form field can carry it."""
+    if isinstance(error, ValidationFailed):
+        return " ".join(m for messages in error.errors.values() for m in messages)
+    return error.message
+
+
 def form_failed(form: FlaskForm, error: ServiceError) -> None:
     """Put a service's refusal on the form so the page shows it beside the user's input.
 

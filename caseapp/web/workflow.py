@@ -12,7 +12,7 @@ from wtforms.validators import Length
 
 from caseapp.models import Case, User
 from caseapp.rules.workflow import CaseStatus, allowed_moves
-from caseapp.services.errors import ServiceError, ValidationFailed
+from caseapp.services.errors import ServiceError
 from caseapp.services.workflow import (
     MAX_REASON_LENGTH,
     move_status,
@@ -21,6 +21,7 @@ from caseapp.services.workflow import (
 )
 from caseapp.web.access import acting_user, case_or_404
 from caseapp.web.cases.forms import VersionedForm
+from caseapp.web.formflow import refusal
 
 bp = Blueprint("workflow", __name__)
 
@@ -64,11 +65,8 @@ def move(reference: str) -> Response:
             acting_user(), case, target, form.reason.data or "", form.expected_version(),
             override=bool(form.override.data),
         )
-    except ValidationFailed as error:
-        flash("The move was not made: " + "; ".join(
-            m for messages in error.errors.values() for m in messages), "error")
     except ServiceError as error:
-        flash(f"The move was not made: {error.message}", "error")
+        flash(f"The move was not made: {refusal(error)}", "error")
     else:
         flash(f"{case.reference} moved to {target.label}.", "success")
     return back

@@ -18,11 +18,11 @@ from caseapp.queries.case_filters import FAMILY, VERDICT_LABELS, WAITING, CaseFi
 from caseapp.queries.case_list import parse_sort
 from caseapp.queries.exports import count_matching, selected_cases
 from caseapp.queries.users import active_consultants, consultants_for_filter
-from caseapp.services.errors import ServiceError, ValidationFailed
+from caseapp.services.errors import ServiceError
 from caseapp.services.reassign import MAX_REASON_LENGTH, ReassignResult, reassign, reassign_matching
 from caseapp.web.access import acting_user, case_or_404, roles_required, safe_next
 from caseapp.web.cases.listing import ListLinks, parsed_list_args
-from caseapp.web.formflow import form_failed
+from caseapp.web.formflow import form_failed, refusal
 from caseapp.web.manage.routes import MANAGERS, bp
 
 MAX_SELECTED = 1000  # a page of the list holds at most 200; more is not a selection
@@ -213,11 +213,8 @@ def reassign_case(reference: str) -> Response:
         abort(400)
     try:
         result = reassign(acting_user(), [case.id], _chosen(form), form.reason.data or "")
-    except ValidationFailed as error:
-        flash("The case was not reassigned: " + " ".join(
-            message for messages in error.errors.values() for message in messages), "error")
     except ServiceError as error:
-        flash(f"The case was not reassigned: {error.message}", "error")
+        flash(f"The case was not reassigned: {refusal(error)}", "error")
     else:
         if result.moved:
             flash(f"{case.reference} reassigned to {result.consultant}.", "success")
