@@ -2,9 +2,19 @@
 
 from caseapp.models.base import Base, utcnow
 from caseapp.models.case import Applicant, Case, Dependant, ReferenceCounter
-from caseapp.models.deposit import DepositEvidence
+from caseapp.models.deposit import DepositEvidence, ExchangeRate
 from caseapp.models.document import Document, DocumentKind
 from caseapp.models.history import AuditEntry, CheckRun, StatusChange
+from caseapp.models.submission import (
+    Correspondence,
+    CorrespondenceKind,
+    Direction,
+    InformationRequest,
+    PackageKind,
+    Review,
+    ReviewOutcome,
+    SubmissionPackage,
+)
 from caseapp.models.user import Role, User
 from caseapp.models.view import SavedView
 
@@ -14,14 +24,23 @@ __all__ = [
     "Base",
     "Case",
     "CheckRun",
+    "Correspondence",
+    "CorrespondenceKind",
     "Dependant",
     "DepositEvidence",
+    "Direction",
     "Document",
     "DocumentKind",
+    "ExchangeRate",
+    "InformationRequest",
+    "PackageKind",
     "ReferenceCounter",
+    "Review",
+    "ReviewOutcome",
     "Role",
     "SavedView",
     "StatusChange",
+    "SubmissionPackage",
     "User",
     "utcnow",
 ]

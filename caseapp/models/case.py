@@ -98,6 +98,9 @@ class Case(Base):
     has_verified_deposit: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Folded names, reference and e-mail (caseapp.textsearch), indexed by trigrams.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Set on submission to ImmD: the file number ImmD gave and the day it was lodged.
+    immd_file_number: Mapped[str | None] = mapped_column(String(40))
+    submitted_on: Mapped[date | None]
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -122,6 +125,15 @@ class Case(Base):
     @property
     def is_closed(self) -> bool:
         return self.status.is_closed
+
+    @property
+    def file_is_locked(self) -> bool:
+        """Submitted (or later): the applicant, dependants, deposits and documents are as sent."""
+        return self.status.is_submitted
+
+    @property
+    def file_is_editable(self) -> bool:
+        return not self.is_closed and not self.file_is_locked
 
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.status.value}>"

@@ -32,6 +32,9 @@ class StatusChange(Base):
     to_status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus, "to_status"))
     reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     override: Mapped[bool] = mapped_column(default=False)
+    # The submission gates a manager overrode with this move: [{"gate": ..., "message": ...}].
+    overridden_gates: Mapped[list[Any]] = mapped_column(
+        JSONDocument, default=list, server_default="[]")
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 

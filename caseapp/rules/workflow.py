@@ -28,6 +28,11 @@ class CaseStatus(StrEnum):
     def is_closed(self) -> bool:
         return self in CLOSED_STATUSES
 
+    @property
+    def is_submitted(self) -> bool:
+        """Lodged with ImmD: what was sent stays as it was sent."""
+        return self in SUBMITTED_STATUSES
+
 
 STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.INTAKE: "Intake",
@@ -45,6 +50,11 @@ STATUS_LABELS: dict[CaseStatus, str] = {
 # Closed cases are read-only.
 CLOSED_STATUSES = frozenset({CaseStatus.VISA_ISSUED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN})
 OPEN_STATUSES = tuple(s for s in CaseStatus if s not in CLOSED_STATUSES)
+# Lodged with ImmD (a withdrawn case is closed whether it was lodged or not).
+SUBMITTED_STATUSES = frozenset({
+    CaseStatus.SUBMITTED, CaseStatus.UNDER_ASSESSMENT, CaseStatus.APPROVED_IN_PRINCIPLE,
+    CaseStatus.VISA_ISSUED, CaseStatus.REFUSED,
+})
 
 _S = CaseStatus
 TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {

@@ -178,6 +178,20 @@ def ensure_editable(case: Case) -> None:
         raise NotAllowed(f"This case is {case.status.label.lower()} and can no longer be changed.")
 
 
+def locked_message(case: Case) -> str:
+    sent = f" on {case.submitted_on.isoformat()}" if case.submitted_on else ""
+    return (f"This case was submitted to ImmD{sent}: the applicant, dependants, deposit "
+            "evidence and documents stay as they were sent and can no longer be changed.")
+
+
+def ensure_file_editable(case: Case) -> None:
+    """The client file (applicant, dependants, deposits, documents) may change: the case is
+    open and not yet submitted. What ImmD received is never edited afterwards."""
+    ensure_editable(case)
+    if case.file_is_locked:
+        raise NotAllowed(locked_message(case))
+
+
 def change_case(
     actor: User, case: Case, expected_version: ExpectedVersion, change: Callable[[], T]
 ) -> T:
@@ -220,7 +234,7 @@ def update_fields(
     Returns the changed fields; when nothing differs nothing is written and the case keeps
     its version, so saving an unchanged form never makes someone else's page stale.
     """
-    ensure_editable(case)
+    ensure_file_editable(case)
     _check_version(case, expected_version)
     if not any(getattr(target, k) != v for k, v in values.items()):
         return {}
@@ -245,6 +259,7 @@ def add_dependant(
     actor: User, case: Case, values: dict[str, Any], expected_version: ExpectedVersion
 ) -> Dependant:
     values = _only_known_fields(values, DEPENDANT_FIELDS)
+    ensure_file_editable(case)
 
     def change() -> Dependant:
         dependant = Dependant(**values)
@@ -277,6 +292,7 @@ def remove_dependant(
 ) -> None:
     if dependant.case_id != case.id:
         raise NotAllowed("That dependant belongs to another case.")
+    ensure_file_editable(case)
 
     def change() -> None:
         audit.record(actor, "removed", f"dependant:{dependant.id}",

@@ -19,7 +19,7 @@ from caseapp.models import Case, DepositEvidence, User, utcnow
 from caseapp.rules.facts import to_hkd
 from caseapp.rules.vocab import EvidenceStatus
 from caseapp.services import audit
-from caseapp.services.cases import ExpectedVersion, change_case, ensure_editable
+from caseapp.services.cases import ExpectedVersion, change_case, ensure_file_editable
 from caseapp.services.errors import NotAllowed, ValidationFailed
 
 DEPOSIT_FIELDS = ["amount", "currency", "rate_to_hkd", "statement_date", "bank",
@@ -212,7 +212,7 @@ def record_deposit(
     actor: User, case: Case, values: dict[str, Any], expected_version: ExpectedVersion
 ) -> DepositEvidence:
     """Record a bank statement on ``case``; it waits, pending, for someone to verify it."""
-    ensure_editable(case)
+    ensure_file_editable(case)
     checked = checked_values(values)
 
     def change() -> DepositEvidence:
@@ -239,7 +239,7 @@ def update_deposit(
     Verified or rejected evidence goes back to pending: the review was of other figures.
     """
     _ensure_of_case(case, evidence)
-    ensure_editable(case)
+    ensure_file_editable(case)
     checked = checked_values(values)
     # Saving the form unchanged must not throw away a verification.
     if all(getattr(evidence, field) == new for field, new in checked.items()):
@@ -259,7 +259,7 @@ def verify_deposit(
 ) -> DepositEvidence:
     """Mark the statement as checked against the original; only verified evidence counts."""
     _ensure_of_case(case, evidence)
-    ensure_editable(case)
+    ensure_file_editable(case)
     if evidence.status is EvidenceStatus.VERIFIED:
         raise NotAllowed(_already("verified", evidence.verified_by, evidence))
     return _review(actor, case, evidence, expected_version, "verified", {
@@ -274,7 +274,7 @@ def reject_deposit(
 ) -> DepositEvidence:
     """Refuse the statement, saying why, so the consultant knows what to ask the client for."""
     _ensure_of_case(case, evidence)
-    ensure_editable(case)
+    ensure_file_editable(case)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": ["Say why the evidence is rejected."]})

@@ -14,7 +14,7 @@ from caseapp.services import deposits as deposit_service
 from caseapp.services.errors import ServiceError
 from caseapp.web.access import acting_user, case_or_404
 from caseapp.web.deposits_forms import DepositForm, RejectForm, VerifyForm
-from caseapp.web.formflow import case_page, refuse_if_closed, save_form
+from caseapp.web.formflow import case_page, refuse_if_locked, save_form
 from caseapp.web.helpers import format_money
 
 bp = Blueprint("deposits", __name__)
@@ -38,7 +38,7 @@ def _describe(evidence: DepositEvidence) -> str:
 @login_required
 def new(reference: str) -> Any:
     case = case_or_404(reference)
-    if (closed := refuse_if_closed(case, ANCHOR)) is not None:
+    if (closed := refuse_if_locked(case, ANCHOR)) is not None:
         return closed
     form = DepositForm()
     return save_form(
@@ -59,7 +59,7 @@ def new(reference: str) -> Any:
 def edit(reference: str, evidence_id: int) -> Any:
     case = case_or_404(reference)
     evidence = _evidence_or_404(case, evidence_id)
-    if (closed := refuse_if_closed(case, ANCHOR)) is not None:
+    if (closed := refuse_if_locked(case, ANCHOR)) is not None:
         return closed
     form = DepositForm(obj=evidence)
     return save_form(
@@ -87,7 +87,7 @@ def _saved_message(evidence: DepositEvidence, changes: dict[str, Any]) -> str:
 def verify(reference: str, evidence_id: int) -> Response:
     case = case_or_404(reference)
     evidence = _evidence_or_404(case, evidence_id)
-    if (closed := refuse_if_closed(case, ANCHOR)) is not None:
+    if (closed := refuse_if_locked(case, ANCHOR)) is not None:
         return closed
     form = VerifyForm()
     if not form.validate_on_submit():
@@ -106,7 +106,7 @@ def verify(reference: str, evidence_id: int) -> Response:
 def reject(reference: str, evidence_id: int) -> Any:
     case = case_or_404(reference)
     evidence = _evidence_or_404(case, evidence_id)
-    if (closed := refuse_if_closed(case, ANCHOR)) is not None:
+    if (closed := refuse_if_locked(case, ANCHOR)) is not None:
         return closed
     form = RejectForm()
     return save_form(

@@ -41,6 +41,20 @@ def refuse_if_closed(case: Case, anchor: str | None = None,
     return case_page(case, anchor)
 
 
+def refuse_if_locked(case: Case, anchor: str | None = None,
+                     message: str | None = None) -> Response | None:
+    """A redirect with the reason when the client file may not change (the case is closed,
+    or submitted to ImmD: what was sent stays as sent), else None."""
+    if (closed := refuse_if_closed(case, anchor, message)) is not None:
+        return closed
+    if not case.file_is_locked:
+        return None
+    from caseapp.services.cases import locked_message
+
+    flash(locked_message(case), "error")
+    return case_page(case, anchor)
+
+
 def refusal(error: ServiceError) -> str:
     """A service's refusal as one sentence, for a flash where no form field can carry it."""
     if isinstance(error, ValidationFailed):

@@ -16,7 +16,7 @@ from caseapp.services.errors import ServiceError
 from caseapp.web.access import acting_user, case_or_404, roles_required
 from caseapp.web.case_page import case_page_context
 from caseapp.web.cases.forms import ApplicantForm, CaseDetailsForm, ConfirmForm, DependantForm
-from caseapp.web.formflow import case_page, form_failed, page_arg, refuse_if_closed, save_form
+from caseapp.web.formflow import case_page, form_failed, page_arg, refuse_if_locked, save_form
 
 bp = Blueprint("cases", __name__)
 
@@ -57,7 +57,7 @@ def history(reference: str) -> str:
 @login_required
 def edit_applicant(reference: str) -> Any:
     case = case_or_404(reference)
-    if (closed := refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_locked(case)) is not None:
         return closed
     form = ApplicantForm(obj=case.applicant)
     return save_form(
@@ -73,7 +73,7 @@ def edit_applicant(reference: str) -> Any:
 @login_required
 def edit_details(reference: str) -> Any:
     case = case_or_404(reference)
-    if (closed := refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_locked(case)) is not None:
         return closed
     form = CaseDetailsForm(obj=case)
     return save_form(
@@ -89,7 +89,7 @@ def edit_details(reference: str) -> Any:
 @login_required
 def add_dependant(reference: str) -> Any:
     case = case_or_404(reference)
-    if (closed := refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_locked(case)) is not None:
         return closed
     form = DependantForm()
     return save_form(
@@ -109,7 +109,7 @@ def edit_dependant(reference: str, dependant_id: int) -> Any:
     dependant = get_dependant(case, dependant_id)
     if dependant is None:
         abort(404)
-    if (closed := refuse_if_closed(case)) is not None:
+    if (closed := refuse_if_locked(case)) is not None:
         return closed
     form = DependantForm(obj=dependant)
     return save_form(
