@@ -7,6 +7,7 @@ from datetime import date
 from enum import Enum
 from typing import Any, Literal, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,6 +18,7 @@ from caseapp.models import (
     Applicant,
     Case,
     Dependant,
+    Document,
     ReferenceCounter,
     Role,
     StatusChange,
@@ -298,10 +300,24 @@ def remove_dependant(
         audit.record(actor, "removed", f"dependant:{dependant.id}",
                      {f: [audit.display_value(getattr(dependant, f)), None]
                       for f in DEPENDANT_FIELDS}, case=case)
+        _detach_documents(actor, case, dependant)
         case.dependants.remove(dependant)
 
     change_case(actor, case, expected_version, change)
 
+
+
+def _detach_documents(actor: User, case: Case, dependant: Dependant) -> None:
+    """The removed dependant's documents stay as history but no longer count for anyone."""
+    person = f"{dependant.full_name} ({dependant.relation.value})"
+    note = f"of {person}, removed {clock.today().isoformat()}"
+    for document in db.session.scalars(
+            select(Document).where(Document.dependant_id == dependant.id)):
+        document.dependant_id = None
+        document.detached_note = note
+        audit.record(actor, "detached", f"document:{document.id}",
+                     {"person": [person, None]},
+                     case=case)
 
 
 def update_case_details(

@@ -20,23 +20,15 @@ from uuid import uuid4
 
 import filetype
 from flask import current_app
+from sqlalchemy import select
 
 from caseapp.extensions import db
-from caseapp.models import Case, Document, DocumentKind, User
+from caseapp.models import Case, Dependant, Document, DocumentKind, InformationRequest, User
 from caseapp.services import audit
-from caseapp.services.cases import ExpectedVersion, change_case, ensure_editable
+from caseapp.services.cases import ExpectedVersion, change_case, ensure_editable, locked_message
 from caseapp.services.errors import NotAllowed, ValidationFailed
 
 logger = logging.getLogger(__name__)
-
-# What a QMAS application needs before it can be submitted; "other" is never required.
-REQUIRED_DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
-    DocumentKind.PASSPORT,
-    DocumentKind.PHOTO,
-    DocumentKind.DEGREE_CERTIFICATE,
-    DocumentKind.BANK_STATEMENT,
-    DocumentKind.POLICE_CERTIFICATE,
-)
 
 
 @dataclass(frozen=True)
@@ -187,6 +179,38 @@ def _remove_quietly(path: Path) -> None:
         logger.exception("Could not remove the upload file %s", path.name)
 
 
+def open_information_request(case: Case) -> InformationRequest | None:
+    """ImmD's open request for further information on ``case``, if there is one."""
+    return db.session.scalars(
+        select(InformationRequest)
+        .where(InformationRequest.case_id == case.id, InformationRequest.answered_at.is_(None))
+        .order_by(InformationRequest.id.desc())
+        .limit(1)
+    ).first()
+
+
+def upload_target(case: Case) -> InformationRequest | None:
+    """Whether documents may be added to ``case`` now, and for what.
+
+    Before submission: yes, for the file (None). After submission only while ImmD's request
+    for further information is open: the document then answers that request. Otherwise
+    NotAllowed: what was sent stays as it was sent.
+    """
+    ensure_editable(case)
+    if not case.file_is_locked:
+        return None
+    request = open_information_request(case)
+    if request is None:
+        raise NotAllowed(locked_message(case) + " Documents can be added again when ImmD "
+                         "asks for further information.")
+    return request
+
+
+def _check_dependant(case: Case, dependant: Dependant | None) -> None:
+    if dependant is not None and dependant.case_id != case.id:
+        raise ValidationFailed({"person": ["Choose a person of this case."]})
+
+
 def _store(
     actor: User,
     case: Case,
@@ -195,12 +219,17 @@ def _store(
     stream: IO[bytes],
     expected_version: ExpectedVersion,
     replacing: Document | None = None,
+    dependant: Dependant | None = None,
 ) -> Document:
     if kind not in DocumentKind._value2member_map_:
         raise ValidationFailed({"kind": ["Choose the kind of document."]})
     kind = DocumentKind(kind)
-    # Refuse a closed case before reading a byte of the upload; change_case checks it again.
-    ensure_editable(case)
+    _check_dependant(case, dependant)
+    # Refuse a closed or submitted case before reading a byte of the upload.
+    answering = upload_target(case)
+    if replacing is not None and answering is not None:
+        raise NotAllowed("A document sent to ImmD is kept as sent: upload the new one in "
+                         "answer to the request for further information instead.")
     received = _receive(case, stream)
     stored_name = f"{uuid4().hex}.{received.accepted.extension}"
     final_path = received.temp_path.with_name(stored_name)
@@ -215,6 +244,8 @@ def _store(
             size_bytes=received.size_bytes,
             sha256=received.sha256,
             uploaded_by_id=actor.id,
+            dependant_id=dependant.id if dependant is not None else None,
+            information_request_id=answering.id if answering is not None else None,
         )
         db.session.add(document)
         # The flush gives the id for the audit entry and checks stored_name is unique before
@@ -227,6 +258,10 @@ def _store(
             "size": [None, str(document.size_bytes)],
             "sha256": [None, document.sha256],
         }
+        if dependant is not None:
+            changes["person"] = [None, f"{dependant.full_name} ({dependant.relation.value})"]
+        if answering is not None:
+            changes["answers"] = [None, f"information_request:{answering.id}"]
         if replacing is not None:
             replacing.replaced_by_id = document.id
             changes["replaces"] = [None, f"document:{replacing.id}"]
@@ -257,13 +292,15 @@ def upload_document(
     filename: str | None,
     stream: IO[bytes],
     expected_version: ExpectedVersion,
+    dependant: Dependant | None = None,
 ) -> Document:
-    """Store ``stream`` as a new document of ``kind`` on ``case``.
+    """Store ``stream`` as a new document of ``kind`` on ``case``, the applicant's or (with
+    ``dependant``) that dependant's.
 
-    Raises ValidationFailed (wrong type, empty, too large), NotAllowed (closed case) or
-    ConflictError (the case changed since ``expected_version``); nothing is stored then.
+    Raises ValidationFailed (wrong type, empty, too large), NotAllowed (closed or submitted
+    case) or ConflictError (the case changed since ``expected_version``); nothing is stored.
     """
-    return _store(actor, case, kind, filename, stream, expected_version)
+    return _store(actor, case, kind, filename, stream, expected_version, dependant=dependant)
 
 
 def replace_document(
@@ -280,7 +317,7 @@ def replace_document(
     if not old_document.is_current:
         raise NotAllowed("That document has already been replaced by a newer version.")
     return _store(actor, case, old_document.kind, filename, stream, expected_version,
-                  replacing=old_document)
+                  replacing=old_document, dependant=old_document.dependant)
 
 
 def open_document(document: Document) -> Path:

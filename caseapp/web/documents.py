@@ -20,9 +20,11 @@ from flask_login import login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from caseapp.models import Case, Document, DocumentKind
+from caseapp.models import Case, Dependant, Document, DocumentKind
+from caseapp.queries.cases import get_dependant
 from caseapp.queries.documents import get_document
 from caseapp.services import documents as document_service
+from caseapp.services.errors import ServiceError
 from caseapp.web.access import acting_user, case_or_404
 from caseapp.web.documents_forms import ACCEPT_ATTRIBUTE, ReplaceDocumentForm, UploadDocumentForm
 from caseapp.web.formflow import case_page, refuse_if_closed, save_form
@@ -47,6 +49,10 @@ def upload_too_large(error: RequestEntityTooLarge) -> Response:
     return redirect(url_for("cases.show", reference=reference, _anchor=ANCHOR))
 
 
+def _dependant(case: Case, dependant_id: int | None) -> Dependant | None:
+    return None if dependant_id is None else get_dependant(case, dependant_id)
+
+
 def _document_or_404(case: Case, document_id: int) -> Document:
     document = get_document(case, document_id)
     if document is None:
@@ -55,9 +61,17 @@ def _document_or_404(case: Case, document_id: int) -> Document:
 
 
 def _refuse_if_closed(case: Case) -> Response | None:
-    return refuse_if_closed(
-        case, ANCHOR,
-        f"This case is {case.status.label.lower()}: no documents can be uploaded to it.")
+    """Closed, or submitted with no request for further information open: no uploads."""
+    if (closed := refuse_if_closed(
+            case, ANCHOR,
+            f"This case is {case.status.label.lower()}: no documents can be uploaded to it.")):
+        return closed
+    try:
+        document_service.upload_target(case)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return case_page(case, ANCHOR)
+    return None
 
 
 @bp.route("/cases/<reference>/documents/upload", methods=["GET", "POST"])
@@ -67,13 +81,17 @@ def upload(reference: str) -> Any:
     if (closed := _refuse_if_closed(case)) is not None:
         return closed
     form = UploadDocumentForm()
-    if request.method == "GET" and request.args.get("kind") in DocumentKind._value2member_map_:
-        form.kind.data = DocumentKind(request.args["kind"])
+    form.offer_people(case)
+    if request.method == "GET":
+        if request.args.get("kind") in DocumentKind._value2member_map_:
+            form.kind.data = DocumentKind(request.args["kind"])
+        form.person.data = request.args.get("person", "")
     return save_form(
         case, form,
         save=lambda: document_service.upload_document(
             acting_user(), case, form.kind.data, form.upload_filename(),
-            form.upload_stream(), form.expected_version()),
+            form.upload_stream(), form.expected_version(),
+            dependant=_dependant(case, form.dependant_id())),
         success=lambda document: (
             f"{document.kind.label} uploaded: {document.original_filename}."),
         render=lambda: render_template("documents/upload.html", form=form, case=case),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import IO
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms.validators import InputRequired
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
 
-from caseapp.models import DocumentKind
+from caseapp.models import Case, DocumentKind
 from caseapp.web.cases.forms import VersionedForm
 from caseapp.web.fields import EnumSelectField
 
@@ -37,6 +39,25 @@ class UploadDocumentForm(_FileForm):
         blank="— choose —",
         validators=[InputRequired(message="Choose the kind of document.")],
     )
+    # Whose document: "" is the principal applicant, otherwise a dependant's id.
+    person = SelectField("Whose document", choices=[], validate_choice=False)
+
+    def offer_people(self, case: Case) -> None:
+        self.person.choices = [
+            SelectChoice("", f"{case.applicant.full_name} (principal applicant)"),
+            *(SelectChoice(str(d.id), f"{d.full_name} ({d.relation.label.lower()})")
+              for d in case.dependants),
+        ]
+
+    def dependant_id(self) -> int | None:
+        """The chosen dependant's id; None for the applicant."""
+        value = (self.person.data or "").strip()
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+    def validate_person(self, field: SelectField) -> None:
+        offered = {choice.value for choice in field.choices}  # type: ignore[union-attr]
+        if (field.data or "") not in offered:
+            raise ValidationError("Choose the applicant or one of the case's dependants.")
 
 
 class ReplaceDocumentForm(_FileForm):

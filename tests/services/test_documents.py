@@ -327,14 +327,14 @@ def test_a_refused_replacement_leaves_the_current_version_current(app, db, consu
 
 # ---- checklist and download paths ---------------------------------------------------------
 
-def test_the_checklist_names_every_required_kind_and_what_is_missing(app, db, consultant):
+def test_the_applicants_checklist_names_every_required_kind_and_what_is_missing(
+        app, db, consultant):
     case = open_case(consultant)
     passport = upload(consultant, case, pdf_bytes())
     upload(consultant, case, png_bytes(), filename="other.png", kind=DocumentKind.OTHER)
-    checklist = document_panel_context(case)["document_checklist"]
-    assert [item.kind for item in checklist] == list(document_service.REQUIRED_DOCUMENT_KINDS)
-    assert DocumentKind.OTHER not in document_service.REQUIRED_DOCUMENT_KINDS
-    assert {item.kind: [d.id for d in item.documents] for item in checklist} == {
+    [applicant] = document_panel_context(case)["document_checklist"]
+    assert applicant.person.dependant_id is None
+    assert {item.kind: [d.id for d in item.documents] for item in applicant.items} == {
         DocumentKind.PASSPORT: [passport.id],
         DocumentKind.PHOTO: [],
         DocumentKind.DEGREE_CERTIFICATE: [],

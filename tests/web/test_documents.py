@@ -388,7 +388,7 @@ def test_replacing_a_document_keeps_the_earlier_version_listed_and_downloadable(
     section = panel(page)
     assert "1 earlier version" in section
     assert section.index("passport-new.jpg") < section.index("passport-old.pdf")
-    assert "✓</span> Passport:\n        passport-new.jpg" in section
+    assert "✓</span> Passport: passport-new.jpg" in " ".join(section.split())
     old = consultant_client.get(f"/cases/{case.reference}/documents/{first.id}/download")
     assert old.status_code == 200 and old.data == pdf_bytes("v1")
 
@@ -431,7 +431,7 @@ def test_the_checklist_shows_which_required_documents_are_missing(app, consultan
     stored(consultant, case, png_bytes(), "me.png", DocumentKind.PHOTO)
     stored(consultant, case, pdf_bytes(), "cv.pdf", DocumentKind.OTHER)
     section = panel(consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True))
-    assert "✓</span> Photo:\n        me.png" in section
+    assert "✓</span> Photo: me.png" in " ".join(section.split())
     for label in ("Passport", "Degree certificate", "Bank statement", "Police certificate"):
         assert f"✗</span> {label}: <strong>missing</strong>" in section
     assert "Other: " not in section  # "other" is never required
@@ -495,7 +495,9 @@ def test_the_documents_panel_loads_every_uploader_in_a_fixed_number_of_statement
         return statements
 
     first = stored(make_user(Role.MANAGER), db.session.get(Case, case_id))
-    assert panel_statements() == 2  # the documents, then their uploaders
+    # The documents, their uploaders; the checklist's applicant, dependants and deposits.
+    baseline = panel_statements()
+    assert baseline <= 5
 
     case = db.session.get(Case, case_id)
     for _ in range(6):
@@ -504,4 +506,4 @@ def test_the_documents_panel_loads_every_uploader_in_a_fixed_number_of_statement
                                           io.BytesIO(pdf_bytes()), VersionCheck.SKIP)
     document_service.replace_document(consultant, case, db.session.get(Document, first.id),
                                       "c.pdf", io.BytesIO(pdf_bytes()), VersionCheck.SKIP)
-    assert panel_statements() == 2
+    assert panel_statements() == baseline
