@@ -78,9 +78,18 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from caseapp.web import auth, cases, checks, deposits, documents, manage, workflow
+    from caseapp.web import (
+        auth,
+        cases,
+        checks,
+        deposits,
+        documents,
+        manage,
+        submission,
+        workflow,
+    )
 
-    for module in (auth, cases, checks, deposits, documents, workflow, manage):
+    for module in (auth, cases, checks, deposits, documents, workflow, submission, manage):
         app.register_blueprint(module.bp)
 
 

@@ -108,6 +108,7 @@ class InformationRequest(Base):
 
 
 class CorrespondenceKind(StrEnum):
+    APPLICATION = "application"
     INFORMATION_REQUEST = "information_request"
     REPLY = "reply"
     DECISION_LETTER = "decision_letter"

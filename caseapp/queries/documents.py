@@ -149,9 +149,9 @@ def document_panel_context(case: Case) -> dict[str, Any]:
     detached = [d for d in documents if d.detached_note and d.replaced_by_id is None]
     answering = None
     if case.file_is_locked and not case.is_closed:
-        from caseapp.services.documents import open_information_request
+        from caseapp.services.documents import pending_information_request
 
-        answering = open_information_request(case)
+        answering = pending_information_request(case)
     return {
         # Before submission the file is open; afterwards only an open ImmD request lets
         # documents in (and nothing sent is ever replaced).

@@ -175,6 +175,11 @@ def _check_version(case: Case, expected_version: ExpectedVersion) -> None:
         )
 
 
+def check_version(case: Case, expected_version: ExpectedVersion) -> None:
+    """Refuse (ConflictError) a change from a missing, unreadable or stale version."""
+    _check_version(case, expected_version)
+
+
 def ensure_editable(case: Case) -> None:
     if case.is_closed:
         raise NotAllowed(f"This case is {case.status.label.lower()} and can no longer be changed.")
@@ -195,15 +200,18 @@ def ensure_file_editable(case: Case) -> None:
 
 
 def change_case(
-    actor: User, case: Case, expected_version: ExpectedVersion, change: Callable[[], T]
+    actor: User, case: Case, expected_version: ExpectedVersion, change: Callable[[], T],
+    allow_closed: bool = False,
 ) -> T:
     """Run ``change`` against ``case`` as one attributable, version-checked transaction.
 
     The case row is touched (updated_at, updated_by) so its version moves on; a concurrent
     save from the same version then fails at flush, and the caller gets a ConflictError
-    with nothing written.
+    with nothing written. ``allow_closed``: the change only adds to the record (ImmD's
+    decision letter logged on a refused case), so a closed case takes it.
     """
-    ensure_editable(case)
+    if not allow_closed:
+        ensure_editable(case)
     _check_version(case, expected_version)
     try:
         outcome = change()

@@ -179,7 +179,7 @@ def _remove_quietly(path: Path) -> None:
         logger.exception("Could not remove the upload file %s", path.name)
 
 
-def open_information_request(case: Case) -> InformationRequest | None:
+def pending_information_request(case: Case) -> InformationRequest | None:
     """ImmD's open request for further information on ``case``, if there is one."""
     return db.session.scalars(
         select(InformationRequest)
@@ -199,7 +199,7 @@ def upload_target(case: Case) -> InformationRequest | None:
     ensure_editable(case)
     if not case.file_is_locked:
         return None
-    request = open_information_request(case)
+    request = pending_information_request(case)
     if request is None:
         raise NotAllowed(locked_message(case) + " Documents can be added again when ImmD "
                          "asks for further information.")

@@ -63,26 +63,18 @@ def may_override(user: User) -> bool:
 @dataclass(frozen=True)
 class Move:
     target: CaseStatus
-    needs_override: bool = False
 
     @property
     def needs_reason(self) -> bool:
-        return self.needs_override or self.target in REASON_REQUIRED
+        return self.target in REASON_REQUIRED
 
 
-def moves_for(user: User, case: Case, readiness: Readiness | None = None) -> list[Move]:
-    """The moves ``user`` may make on ``case`` now: submission only when the checks allow it,
-    or as a manager's override."""
-    moves = []
-    for target in allowed_moves(case.status):
-        if target is CaseStatus.SUBMITTED:
-            readiness = readiness or submission_readiness(case)
-            if not readiness.ready:
-                if may_override(user):
-                    moves.append(Move(target, needs_override=True))
-                continue
-        moves.append(Move(target))
-    return moves
+def moves_for(user: User, case: Case) -> list[Move]:
+    """The moves ``user`` may make on ``case`` from the status menu. Submission is not one of
+    them: it goes through the review panel (services.submission), where a manager approves
+    the case and records ImmD's file number."""
+    return [Move(target) for target in allowed_moves(case.status)
+            if target is not CaseStatus.SUBMITTED]
 
 
 def move_status(
@@ -91,8 +83,6 @@ def move_status(
     target: CaseStatus,
     reason: str,
     expected_version: ExpectedVersion,
-    override: bool = False,
-    today: date | None = None,
 ) -> StatusChange:
     """Move ``case`` to ``target``, recording who, when, from, to and why."""
     reason = reason.strip()
@@ -106,30 +96,20 @@ def move_status(
                                            "characters."]})
     if target in REASON_REQUIRED and not reason:
         raise ValidationFailed({"reason": [f"Say why the case is {target.label.lower()}."]})
-    used_override = False
     if target is CaseStatus.SUBMITTED:
-        readiness = submission_readiness(case, today)
-        if not readiness.ready:
-            if not override:
-                raise NotAllowed(f"Not ready to submit: {readiness.reason}")
-            if not may_override(actor):
-                raise NotAllowed("Only a manager can override the checks to submit.")
-            if not reason:
-                raise ValidationFailed({"reason": ["An override needs a written reason."]})
-            used_override = True
+        raise NotAllowed("A case goes to ImmD from its review panel: a manager who is not its "
+                         "consultant approves it, then records ImmD's file number.")
 
     def change() -> StatusChange:
         move = StatusChange(
             case_id=case.id, from_status=current, to_status=target, reason=reason,
-            override=used_override, changed_by_id=actor.id, changed_at=utcnow(),
+            changed_by_id=actor.id, changed_at=utcnow(),
         )
         db.session.add(move)
         case.status = target
         changes: dict[str, list[str | None]] = {"status": [current.value, target.value]}
         if reason:
             changes["reason"] = [None, reason]
-        if used_override:
-            changes["override"] = [None, "yes"]
         audit.record(actor, "status_changed", "case", changes, case=case)
         return move
 

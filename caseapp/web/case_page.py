@@ -13,6 +13,7 @@ from caseapp.queries.checks import checks_panel_context
 from caseapp.queries.deposits import deposit_panel_context
 from caseapp.queries.documents import document_panel_context
 from caseapp.queries.history import audit_page
+from caseapp.queries.submission import submission_panel_context
 
 HISTORY_LIMIT = 50
 
@@ -34,6 +35,7 @@ def case_page_context(user: User, case: Case) -> dict[str, Any]:
     from caseapp.web.workflow import workflow_panel_context
 
     context: dict[str, Any] = workflow_panel_context(user, case)
+    context.update(submission_panel_context(user, case))
     for part in (checks_panel_context, deposit_panel_context, document_panel_context,
                  history_context):
         context.update(part(case))

@@ -7,18 +7,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from caseapp.models import Case, User
-from caseapp.rules.workflow import CaseStatus, allowed_moves
+from caseapp.rules.workflow import CaseStatus
 from caseapp.services.errors import ServiceError
-from caseapp.services.workflow import (
-    MAX_REASON_LENGTH,
-    move_status,
-    moves_for,
-    submission_readiness,
-)
+from caseapp.services.workflow import MAX_REASON_LENGTH, move_status, moves_for
 from caseapp.web.access import acting_user, case_or_404
 from caseapp.web.cases.forms import VersionedForm
 from caseapp.web.formflow import refusal
@@ -29,16 +24,11 @@ bp = Blueprint("workflow", __name__)
 class MoveForm(VersionedForm):
     target = StringField()
     reason = TextAreaField("Reason", validators=[Length(max=MAX_REASON_LENGTH)])
-    override = BooleanField("Override the checks (manager)")
 
 
 def workflow_panel_context(user: User, case: Case) -> dict[str, Any]:
-    # Readiness costs a few queries: only work it out where submission is a next step.
-    can_submit_next = CaseStatus.SUBMITTED in allowed_moves(case.status)
-    readiness = submission_readiness(case) if can_submit_next else None
     return {
-        "readiness": readiness,
-        "moves": moves_for(user, case, readiness),
+        "moves": moves_for(user, case),
         "move_form": MoveForm(version=str(case.version)),
     }
 
@@ -62,9 +52,7 @@ def move(reference: str) -> Response:
         return back
     try:
         move_status(
-            acting_user(), case, target, form.reason.data or "", form.expected_version(),
-            override=bool(form.override.data),
-        )
+            acting_user(), case, target, form.reason.data or "", form.expected_version())
     except ServiceError as error:
         flash(f"The move was not made: {refusal(error)}", "error")
     else:

@@ -106,7 +106,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('dated', sa.Date(), nullable=False),
     sa.Column('direction', sa.Enum('from_immd', 'to_immd', name='direction', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('kind', sa.Enum('information_request', 'reply', 'decision_letter', 'acknowledgement', 'other', name='kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('application', 'information_request', 'reply', 'decision_letter', 'acknowledgement', 'other', name='kind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),

@@ -1,4 +1,4 @@
-"""Every allowed and forbidden status move, submission's guard and the manager's override."""
+"""Every allowed and forbidden status move, and the requirement-checks gate of submission."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from caseapp.rules.workflow import REASON_REQUIRED, TRANSITIONS, CaseStatus
 from caseapp.services import cases as case_service
 from caseapp.services.checks import run_checks
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
-from caseapp.services.workflow import move_status, moves_for
+from caseapp.services.workflow import move_status, moves_for, submission_readiness
 from tests.factories import open_case
 from tests.services.test_checks import add_verified_deposit
 
@@ -34,12 +34,13 @@ def _ids(pairs):
     return [f"{a.value}->{b.value}" for a, b in pairs]
 
 
-@pytest.mark.parametrize("current,target", ALLOWED, ids=_ids(ALLOWED))
+# Submission is not a status move: it goes through the review (tests/services/test_submission).
+MOVES = [(a, b) for a, b in ALLOWED if b is not CaseStatus.SUBMITTED]
+
+
+@pytest.mark.parametrize("current,target", MOVES, ids=_ids(MOVES))
 def test_every_allowed_move_is_made_and_recorded(db, consultant, manager, current, target):
     case = _case_in(db, consultant, current)
-    if target is CaseStatus.SUBMITTED:
-        add_verified_deposit(db, case, consultant, "300000.00", clock.today())
-        run_checks(consultant, case)
     move = move_status(consultant, case, target, "because", case.version)
     assert case.status is target
     assert (move.from_status, move.to_status, move.reason) == (current, target, "because")
@@ -47,6 +48,19 @@ def test_every_allowed_move_is_made_and_recorded(db, consultant, manager, curren
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "status_changed")).one()
     assert entry.changes["status"] == [current.value, target.value]
+
+
+@pytest.mark.parametrize("user", ["consultant", "manager"])
+def test_no_one_moves_a_case_to_submitted_through_the_status_menu(db, consultant, manager,
+                                                                   user):
+    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
+    add_verified_deposit(db, case, consultant, "300000.00", clock.today())
+    run_checks(consultant, case)
+    actor = {"consultant": consultant, "manager": manager}[user]
+    with pytest.raises(NotAllowed, match="review panel"):
+        move_status(actor, case, CaseStatus.SUBMITTED, "because", case.version)
+    assert case.status is CaseStatus.READY_FOR_REVIEW
+    assert CaseStatus.SUBMITTED not in [m.target for m in moves_for(actor, case)]
 
 
 @pytest.mark.parametrize("current,target", FORBIDDEN, ids=_ids(FORBIDDEN))
@@ -71,30 +85,29 @@ def test_withdrawing_refusing_or_pausing_needs_a_reason(db, consultant, target):
     assert case.status is current
 
 
-def test_submission_needs_a_check_run(db, consultant):
+def test_the_checks_gate_needs_a_check_run(db, consultant):
     case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
-    with pytest.raises(NotAllowed, match="not been run"):
-        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version)
+    assert "not been run" in submission_readiness(case).reason
 
 
-def test_submission_needs_an_eligible_latest_run(db, consultant):
+def test_the_checks_gate_needs_an_eligible_latest_run(db, consultant):
     case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
     run_checks(consultant, case)  # no deposit: incomplete
-    with pytest.raises(NotAllowed, match="incomplete"):
-        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version)
+    readiness = submission_readiness(case)
+    assert not readiness.ready and "incomplete" in readiness.reason
 
 
-def test_a_change_after_the_eligible_run_blocks_submission_until_checked_again(db, consultant):
+def test_a_change_after_the_eligible_run_closes_the_checks_gate_until_checked_again(
+        db, consultant):
     case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
     add_verified_deposit(db, case, consultant, "300000.00", clock.today())
     run_checks(consultant, case)
+    assert submission_readiness(case).ready
     case_service.update_applicant(consultant, case, {"putonghua_spoken": Answer.NO},
                                   case.version)
-    with pytest.raises(NotAllowed, match="changed after"):
-        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version)
+    assert "changed after" in submission_readiness(case).reason
     run_checks(consultant, case)
-    move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version)
-    assert case.status is CaseStatus.SUBMITTED
+    assert submission_readiness(case).ready
 
 
 def test_an_old_eligible_run_must_be_repeated(app, db, consultant):
@@ -102,25 +115,7 @@ def test_an_old_eligible_run_must_be_repeated(app, db, consultant):
     add_verified_deposit(db, case, consultant, "300000.00", clock.today())
     run_checks(consultant, case)
     later = date.fromordinal(clock.today().toordinal() + 8)
-    with pytest.raises(NotAllowed, match="more than 7 days"):
-        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version, today=later)
-
-
-def test_a_manager_may_override_with_a_written_reason(db, consultant, manager):
-    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
-    with pytest.raises(ValidationFailed):
-        move_status(manager, case, CaseStatus.SUBMITTED, "", case.version, override=True)
-    move = move_status(manager, case, CaseStatus.SUBMITTED, "Client's deadline; bank letter "
-                       "arrives tomorrow", case.version, override=True)
-    assert move.override is True and case.status is CaseStatus.SUBMITTED
-    assert move.changed_by_id == manager.id
-
-
-def test_a_consultant_cannot_override(db, consultant):
-    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
-    with pytest.raises(NotAllowed, match="Only a manager"):
-        move_status(consultant, case, CaseStatus.SUBMITTED, "please", case.version,
-                    override=True)
+    assert "more than 7 days" in submission_readiness(case, later).reason
 
 
 def test_a_stale_version_is_a_conflict(db, consultant):
@@ -137,18 +132,6 @@ def test_closed_cases_are_read_only(db, consultant):
     assert moves_for(consultant, case) == []
 
 
-def test_moves_offered_hide_submission_from_consultants_until_ready(db, consultant, manager):
-    case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
-    targets = [m.target for m in moves_for(consultant, case)]
-    assert CaseStatus.SUBMITTED not in targets and CaseStatus.WITHDRAWN in targets
-    manager_moves = {m.target: m for m in moves_for(manager, case)}
-    assert manager_moves[CaseStatus.SUBMITTED].needs_override
-    add_verified_deposit(db, case, consultant, "300000.00", clock.today())
-    run_checks(consultant, case)
-    offered = {m.target: m for m in moves_for(consultant, case)}
-    assert not offered[CaseStatus.SUBMITTED].needs_override
-
-
 def test_opening_a_case_records_its_first_status(db, consultant):
     case = open_case(consultant)
     first = db.session.scalars(select(StatusChange).where(StatusChange.case_id == case.id)).one()
@@ -162,7 +145,6 @@ def test_facts_that_stop_qualifying_with_time_block_submission(db, consultant):
     case = _case_in(db, consultant, CaseStatus.READY_FOR_REVIEW)
     add_verified_deposit(db, case, consultant, "300000.00", date(2026, 2, 6))
     assert run_checks(consultant, case, checked_on).verdict == "eligible"
-    with pytest.raises(NotAllowed, match="As of 2026-05-10 the same facts are incomplete"):
-        move_status(consultant, case, CaseStatus.SUBMITTED, "", case.version,
-                    today=date(2026, 5, 10))
-    assert case.status is CaseStatus.READY_FOR_REVIEW
+    readiness = submission_readiness(case, date(2026, 5, 10))
+    assert not readiness.ready
+    assert "As of 2026-05-10 the same facts are incomplete" in readiness.reason
