@@ -3,19 +3,24 @@
 The verdict follows qmas.md: eligible when P1-P6 all pass and a points test passes; not eligible
 when any of P1-P6 fails or neither points test can pass; otherwise incomplete, with the next
 actions gathered from every rule in order and without repeats.
+
+Under the verdict's summary, the headline names every prerequisite that is not a pass, each
+with its short reason: fails and missing information from P1-P7, and every dependant P7 flags
+(P7 never changes the verdict, but a dependant left behind is news the client must hear).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .dependants import assess_dependants, dependants_outcome
+from .dependants import assess_dependants, dependants_headline, dependants_outcome
 from .facts import CaseFacts
 from .financial import check_financial
 from .outcome import (
     AchievementPointsResult,
     CheckResult,
     GeneralPointsResult,
+    HeadlineItem,
     Outcome,
     RuleOutcome,
     Verdict,
@@ -32,7 +37,7 @@ from .prerequisites import (
 from .ruleset import RuleSet, default_rule_set
 from .text import iso, join_words, plural
 
-__all__ = ["decide_verdict", "evaluate"]
+__all__ = ["decide_verdict", "evaluate", "headline"]
 
 DECIDING = ("P1", "P2", "P3", "P4", "P5", "P6")  # P7 never fails a case
 
@@ -81,7 +86,33 @@ def evaluate(facts: CaseFacts, rule_set: RuleSet | None = None) -> CheckResult:
             passport_warnings,
         ),
         next_actions=next_actions,
+        headline=headline(prerequisites, dependants_headline(dependants)),
     )
+
+
+def headline(
+    prerequisites: Iterable[RuleOutcome], dependant_items: Iterable[HeadlineItem] = ()
+) -> tuple[HeadlineItem, ...]:
+    """Every prerequisite that is not a pass, in rule order, with its short reason.
+
+    P7 is told by ``dependant_items`` (one per dependant flagged or undecided, from
+    ``dependants_headline``) rather than by its outcome: a P7 that passes may still have left
+    a dependant out, and an undecided one is better named than counted.
+    """
+    items: list[HeadlineItem] = []
+    for rule in prerequisites:
+        if rule.code == "P7":
+            items.extend(dependant_items)
+        elif rule.outcome is not Outcome.PASS:
+            items.append(
+                HeadlineItem(
+                    code=rule.code,
+                    title=rule.title,
+                    status=rule.outcome.value,
+                    text=rule.short_reason,
+                )
+            )
+    return tuple(items)
 
 
 def decide_verdict(

@@ -16,7 +16,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from .ages import add_months, last_day_counted
-from .dependants import DependantsAssessment, DependantStatus
+from .dependants import DependantsAssessment
 from .facts import CaseFacts, DepositFacts
 from .outcome import Outcome, RuleOutcome
 from .ruleset import RuleSet
@@ -118,7 +118,7 @@ def check_financial(
     data = _data(evidence, thresholds, total)
     if not evidence.counted:
         return _missing_evidence(evidence, thresholds, rules, data)
-    outcome, reason, actions = _decide(evidence, thresholds, total, dependants, rules)
+    outcome, reason, actions, brief = _decide(evidence, thresholds, total, dependants, rules)
     warnings, later = _submission_notes(evidence, facts, rules, thresholds)
     return RuleOutcome(
         code="P2",
@@ -128,6 +128,7 @@ def check_financial(
         data=data,
         actions=actions + later,
         warnings=warnings,
+        short=brief,
     )
 
 
@@ -160,29 +161,34 @@ def _decide(
     total: Decimal,
     dependants: DependantsAssessment,
     rules: RuleSet,
-) -> tuple[Outcome, str, tuple[str, ...]]:
+) -> tuple[Outcome, str, tuple[str, ...], str]:
+    """(outcome, reason, actions, the headline's short reason)."""
     counted = f"Verified fresh deposits total {hkd(total)}"
     threshold, label = thresholds.measure(total)
     if total >= threshold:
-        return Outcome.PASS, f"{counted}, meeting the {hkd(threshold)} required for {label}.", ()
+        reason = f"{counted}, meeting the {hkd(threshold)} required for {label}."
+        return Outcome.PASS, reason, (), ""
     if thresholds.family is None and total >= thresholds.single_hkd:
-        undecided = dependants.with_status(DependantStatus.UNDECIDED)
+        undecided = dependants.undecided
+        names = join_words(d.name for d in undecided)
         reason = (
             f"{counted}: enough for a single application ({hkd(thresholds.single_hkd)}) but not "
             f"for a family application ({hkd(thresholds.family_hkd)}), and whether this is a "
-            f"family application depends on {join_words(d.name for d in undecided)}."
+            f"family application depends on {names}."
         )
         more = hkd(thresholds.family_hkd - total)
         actions = (
             *(a for d in undecided for a in d.actions),
             f"Decide the dependants' eligibility (P7), or collect further evidence of {more}.",
         )
-        return Outcome.MISSING, reason, actions
+        brief = f"short by {more} if this is a family application, which depends on {names}"
+        return Outcome.MISSING, reason, actions, brief
     shortfall = threshold - total
     reason = (
         f"{counted} against the {hkd(threshold)} required for {label}: short by {hkd(shortfall)}."
     )
-    return Outcome.FAIL, reason, _shortfall_actions(evidence, shortfall, rules)
+    brief = f"short by {hkd(shortfall)} for {label}"
+    return Outcome.FAIL, reason, _shortfall_actions(evidence, shortfall, rules), brief
 
 
 def _shortfall_actions(evidence: _Evidence, shortfall: Decimal, rules: RuleSet) -> tuple[str, ...]:
@@ -207,8 +213,10 @@ def _missing_evidence(
     if evidence.excluded:
         recorded = plural(len(evidence.excluded), "statement")
         reason = f"No verified fresh deposit evidence yet ({recorded} recorded, none counting)."
+        brief = f"no verified fresh deposit evidence yet ({recorded}, none counting)"
     else:
         reason = "No deposit evidence is recorded."
+        brief = "no deposit evidence recorded"
     actions = list(_evidence_actions(evidence, rules))
     pending_total = total_hkd(d.hkd for d in evidence.excluded_for("pending"))
     if pending_total < thresholds.cautious:
@@ -220,6 +228,7 @@ def _missing_evidence(
         reason=reason,
         data=data,
         actions=tuple(actions),
+        short=brief,
     )
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "AchievementPointsResult",
     "CheckResult",
     "GeneralPointsResult",
+    "HeadlineItem",
     "Outcome",
     "PointsFactor",
     "RuleOutcome",
@@ -61,6 +62,11 @@ class RuleOutcome:
     data: dict[str, Any] = field(default_factory=dict)  # the inputs and figures used (JSON)
     actions: tuple[str, ...] = ()  # what to collect or fix, or what would change the outcome
     warnings: tuple[str, ...] = ()
+    short: str = ""  # a few words for the verdict headline when not a pass; "" uses the reason
+
+    @property
+    def short_reason(self) -> str:
+        return self.short or self.reason
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +74,7 @@ class RuleOutcome:
             "title": self.title,
             "outcome": self.outcome.value,
             "reason": self.reason,
+            "short": self.short,
             "data": copy.deepcopy(self.data),
             "actions": list(self.actions),
             "warnings": list(self.warnings),
@@ -83,6 +90,42 @@ class RuleOutcome:
             data=data["data"],
             actions=tuple(data["actions"]),
             warnings=tuple(data["warnings"]),
+            short=data.get("short", ""),  # results stored before issue 8 have none
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeadlineItem:
+    """One line under the verdict: a prerequisite that is not a pass, with its short reason.
+
+    ``status`` is ``fail`` or ``missing`` (P1-P7), or ``flagged`` for a dependant P7 leaves out
+    of the family application (P7 itself still passes: it never fails a case). P7 gives one item
+    per dependant it flags or cannot decide, so every such dependant is named.
+    """
+
+    code: str
+    title: str
+    status: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        return {"fail": "Fail", "missing": "Missing", "flagged": "Flagged"}.get(
+            self.status, self.status.capitalize()
+        )
+
+    @property
+    def line(self) -> str:
+        """``P7 Dependants: Tom Lee (child, 18 on 2026-03-01) cannot accompany``."""
+        return f"{self.code} {self.title}: {self.text}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "title": self.title, "status": self.status, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HeadlineItem:
+        return cls(
+            code=data["code"], title=data["title"], status=data["status"], text=data["text"]
         )
 
 
@@ -258,6 +301,9 @@ class CheckResult:
     family_application: bool | None  # None while a dependant's eligibility is undecided
     warnings: tuple[str, ...] = ()
     next_actions: tuple[str, ...] = ()
+    # Every prerequisite that is not a pass, in order P1-P7. Results stored before issue 8
+    # have none and render with their summary alone, as they were shown then.
+    headline: tuple[HeadlineItem, ...] = ()
 
     def prerequisite(self, code: str) -> RuleOutcome:
         """The outcome of ``"P1"`` .. ``"P7"``."""
@@ -282,6 +328,7 @@ class CheckResult:
             "family_application": self.family_application,
             "warnings": list(self.warnings),
             "next_actions": list(self.next_actions),
+            "headline": [item.to_dict() for item in self.headline],
         }
 
     @classmethod
@@ -302,6 +349,7 @@ class CheckResult:
             family_application=data["family_application"],
             warnings=tuple(data["warnings"]),
             next_actions=tuple(data["next_actions"]),
+            headline=tuple(HeadlineItem.from_dict(item) for item in data.get("headline", ())),
         )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from .ages import age_on, date_turning
 from .answers import bounds, relevant_unknowns
-from .dependants import DependantsAssessment, DependantStatus
+from .dependants import DependantsAssessment
 from .facts import ApplicantFacts, CaseFacts
 from .inputs import collect, short
 from .outcome import AchievementPointsResult, GeneralPointsResult, Outcome, PointsFactor
@@ -24,7 +24,7 @@ from .prerequisites import (
 )
 from .ruleset import AgeBand, EducationTier, GeneralPointsTable, LanguagePoints, RuleSet
 from .text import iso, join_words, plural
-from .vocab import Answer, Qualification, Relationship
+from .vocab import Answer, Qualification
 
 __all__ = ["achievement_points_test", "general_points_test"]
 
@@ -323,19 +323,14 @@ def _family_factor(
     maximum: int,
 ) -> PointsFactor:
     family = table.family
-    eligible = DependantStatus.ELIGIBLE
-    children = dependants.count(Relationship.CHILD, eligible)
-    maybe_children = children + dependants.count(Relationship.CHILD, DependantStatus.UNDECIDED)
+    # Who accompanies comes from the one list P2's threshold reads too (see dependants).
+    children = sum(1 for d in dependants.accompanying if d.is_child)
+    maybe_children = children + sum(1 for d in dependants.undecided if d.is_child)
     child_points = (
         min(children * family.per_child, family.child_max),
         min(maybe_children * family.per_child, family.child_max),
     )
-    sure = dependants.spouse_degree_answers((eligible,))
-    maybe = dependants.spouse_degree_answers((eligible, DependantStatus.UNDECIDED))
-    spouse_points = (
-        family.spouse_degree if Answer.YES in sure else 0,
-        family.spouse_degree if {Answer.YES, Answer.UNKNOWN} & set(maybe) else 0,
-    )
+    spouse_points = _spouse_points(dependants, family.spouse_degree)
     hk = applicant.hk_permanent_resident_family
     hk_points = (
         family.hk_permanent_resident if hk is Answer.YES else 0,
@@ -354,6 +349,21 @@ def _family_factor(
     )
 
 
+def _spouse_points(dependants: DependantsAssessment, points: int) -> tuple[int, int]:
+    """(known, best case) points for an accompanying spouse with a degree.
+
+    At most one spouse accompanies. An undecided spouse recorded before the accompanying one
+    would take their place once corrected, so the known points need every such spouse to hold a
+    degree too, and the best case counts any of them who might.
+    """
+    spouse = dependants.accompanying_spouse
+    candidates = (*dependants.spouse_contenders, *((spouse,) if spouse else ()))
+    answers = {d.dependant.spouse_has_degree for d in candidates}
+    sure = spouse is not None and answers == {Answer.YES}
+    maybe = bool(answers & {Answer.YES, Answer.UNKNOWN})
+    return (points if sure else 0, points if maybe else 0)
+
+
 def _family_missing(
     dependants: DependantsAssessment,
     child_points: tuple[int, int],
@@ -366,18 +376,18 @@ def _family_missing(
         missing.append("children")
         actions += [
             a
-            for d in dependants.with_status(DependantStatus.UNDECIDED)
-            if d.dependant.relationship is Relationship.CHILD
+            for d in dependants.undecided
+            if d.is_child
             for a in d.actions
         ]
     if spouse_points[0] != spouse_points[1]:
         missing.append("spouse_has_degree")
+        spouse = dependants.accompanying_spouse
+        candidates = (*dependants.spouse_contenders, *((spouse,) if spouse else ()))
         actions += [
             f"Record whether {d.name} (spouse) holds a bachelor's degree or above."
-            for d in dependants.decisions
-            if d.dependant.relationship is Relationship.SPOUSE
-            and d.dependant.spouse_has_degree is Answer.UNKNOWN
-            and d.status is not DependantStatus.INELIGIBLE
+            for d in candidates
+            if d.dependant.spouse_has_degree is Answer.UNKNOWN
         ]
     if hk_points[0] != hk_points[1]:
         missing.append("hk_permanent_resident_family")

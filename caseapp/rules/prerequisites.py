@@ -46,6 +46,7 @@ def check_age(facts: CaseFacts, rules: RuleSet) -> RuleOutcome:
             "The applicant's date of birth is not recorded.",
             {"minimum_age": minimum},
             (collect("date_of_birth"),),
+            "date of birth not recorded",
         )
     if born > check:
         # A birth date in the future is a typing error, not a reason to refuse the client.
@@ -54,6 +55,7 @@ def check_age(facts: CaseFacts, rules: RuleSet) -> RuleOutcome:
             f"The date of birth ({iso(born)}) is after the check date ({iso(check)}).",
             {"date_of_birth": iso(born), "minimum_age": minimum},
             (CORRECT_DATE_OF_BIRTH,),
+            "date of birth after the check date",
         )
     age = age_on(born, check)
     reaches = date_turning(born, minimum)
@@ -75,12 +77,21 @@ def check_age(facts: CaseFacts, rules: RuleSet) -> RuleOutcome:
         f"They turn {minimum} on {iso(reaches)}.",
         data,
         (f"Re-check on or after {iso(reaches)}, when the applicant turns {minimum}.",),
+        f"{age} on {iso(check)}, under {minimum} until {iso(reaches)}",
     )
 
 
-def _p1(outcome: Outcome, reason: str, data: dict, actions: tuple[str, ...] = ()) -> RuleOutcome:
+def _p1(
+    outcome: Outcome, reason: str, data: dict, actions: tuple[str, ...] = (), short: str = ""
+) -> RuleOutcome:
     return RuleOutcome(
-        code="P1", title="Age", outcome=outcome, reason=reason, data=data, actions=actions
+        code="P1",
+        title="Age",
+        outcome=outcome,
+        reason=reason,
+        data=data,
+        actions=actions,
+        short=short,
     )
 
 
@@ -102,15 +113,18 @@ def check_character(applicant: ApplicantFacts) -> RuleOutcome:
             f"The applicant has declared {join_words(declared)}: QMAS requires no criminal "
             "and no adverse immigration record, in Hong Kong or elsewhere."
         )
+        brief = f"declared {join_words(declared)}"
     elif unknown:
         outcome = Outcome.MISSING
-        reason = f"Not yet declared: {join_words(short(n) for n in unknown)}."
+        brief = f"not yet declared: {join_words(short(n) for n in unknown)}"
+        reason = f"{brief[0].upper()}{brief[1:]}."
     else:
         outcome = Outcome.PASS
         reason = (
             "The applicant has declared no criminal record and no adverse immigration "
             "record, in Hong Kong or elsewhere."
         )
+        brief = ""
     actions = tuple(collect(n) for n in unknown) if outcome is Outcome.MISSING else ()
     return RuleOutcome(
         code="P3",
@@ -119,6 +133,7 @@ def check_character(applicant: ApplicantFacts) -> RuleOutcome:
         reason=reason,
         data=data,
         actions=actions,
+        short=brief,
     )
 
 
@@ -169,6 +184,7 @@ def check_language(applicant: ApplicantFacts) -> RuleOutcome:
             "Not proficient in written and spoken English, nor in written Chinese with spoken "
             "Putonghua or Cantonese.",
             data,
+            short="proficient in neither written and spoken English nor Chinese",
         )
     ask = relevant_unknowns(answers, _p4_rule)
     return _p4(
@@ -177,12 +193,21 @@ def check_language(applicant: ApplicantFacts) -> RuleOutcome:
         "not yet known.",
         data,
         tuple(collect(name) for name in ask),
+        f"{join_words(short(n) for n in ask)} not yet known",
     )
 
 
-def _p4(outcome: Outcome, reason: str, data: dict, actions: tuple[str, ...] = ()) -> RuleOutcome:
+def _p4(
+    outcome: Outcome, reason: str, data: dict, actions: tuple[str, ...] = (), short: str = ""
+) -> RuleOutcome:
     return RuleOutcome(
-        code="P4", title="Language", outcome=outcome, reason=reason, data=data, actions=actions
+        code="P4",
+        title="Language",
+        outcome=outcome,
+        reason=reason,
+        data=data,
+        actions=actions,
+        short=short,
     )
 
 
@@ -200,6 +225,7 @@ def check_education(applicant: ApplicantFacts) -> RuleOutcome:
             "The applicant's highest qualification is not recorded.",
             data,
             (collect("highest_qualification"),),
+            "highest qualification not recorded",
         )
     if not level.is_degree:
         return _p5(
@@ -211,6 +237,7 @@ def check_education(applicant: ApplicantFacts) -> RuleOutcome:
                 "A bachelor's degree or above from a recognised institution would meet this "
                 "prerequisite.",
             ),
+            f"highest qualification is {level.label.lower()}, not a degree",
         )
     if recognised is Answer.NO:
         return _p5(
@@ -218,6 +245,7 @@ def check_education(applicant: ApplicantFacts) -> RuleOutcome:
             f"The {level.label.lower()} is not from a recognised university or tertiary "
             "institution.",
             data,
+            short=f"{level.label.lower()} not from a recognised institution",
         )
     if recognised is Answer.UNKNOWN:
         return _p5(
@@ -226,6 +254,7 @@ def check_education(applicant: ApplicantFacts) -> RuleOutcome:
             "recognised is not yet known.",
             data,
             (collect("qualification_recognised"),),
+            "not yet known whether the institution is recognised",
         )
     return _p5(
         Outcome.PASS,
@@ -234,9 +263,17 @@ def check_education(applicant: ApplicantFacts) -> RuleOutcome:
     )
 
 
-def _p5(outcome: Outcome, reason: str, data: dict, actions: tuple[str, ...] = ()) -> RuleOutcome:
+def _p5(
+    outcome: Outcome, reason: str, data: dict, actions: tuple[str, ...] = (), short: str = ""
+) -> RuleOutcome:
     return RuleOutcome(
-        code="P5", title="Education", outcome=outcome, reason=reason, data=data, actions=actions
+        code="P5",
+        title="Education",
+        outcome=outcome,
+        reason=reason,
+        data=data,
+        actions=actions,
+        short=short,
     )
 
 
@@ -250,6 +287,7 @@ def check_nationality(applicant: ApplicantFacts, rules: RuleSet) -> RuleOutcome:
             "The applicant's nationality is not recorded.",
             data,
             (collect("nationality"),),
+            "nationality not recorded",
         )
     if not _ALPHA3.match(code):
         # The form is checked here; whether the code names a real country is the web layer's job.
@@ -259,16 +297,30 @@ def check_nationality(applicant: ApplicantFacts, rules: RuleSet) -> RuleOutcome:
             "(three upper-case letters).",
             data,
             ("Correct the applicant's nationality to its three-letter ISO code.",),
+            f"nationality {code!r} is not a three-letter ISO code",
         )
     country = rules.excluded_nationalities.get(code)
     if country is not None:
-        return _p6(Outcome.FAIL, f"QMAS is not open to nationals of {country} ({code}).", data)
+        return _p6(
+            Outcome.FAIL,
+            f"QMAS is not open to nationals of {country} ({code}).",
+            data,
+            short=f"not open to nationals of {country} ({code})",
+        )
     return _p6(Outcome.PASS, f"Nationality {code} is not excluded from QMAS.", data)
 
 
-def _p6(outcome: Outcome, reason: str, data: dict, actions: tuple[str, ...] = ()) -> RuleOutcome:
+def _p6(
+    outcome: Outcome, reason: str, data: dict, actions: tuple[str, ...] = (), short: str = ""
+) -> RuleOutcome:
     return RuleOutcome(
-        code="P6", title="Nationality", outcome=outcome, reason=reason, data=data, actions=actions
+        code="P6",
+        title="Nationality",
+        outcome=outcome,
+        reason=reason,
+        data=data,
+        actions=actions,
+        short=short,
     )
 
 
