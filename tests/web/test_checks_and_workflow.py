@@ -112,18 +112,6 @@ def test_withdrawing_without_a_reason_is_refused(app, db, consultant, consultant
     assert case.status is CaseStatus.INTAKE
 
 
-def test_a_manager_overrides_submission_from_the_page(app, db, consultant, manager_client):
-    case = open_case(consultant)
-    case.status = CaseStatus.READY_FOR_REVIEW
-    db.session.commit()
-    page = manager_client.get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert "override: checks not met" in page
-    page = _move(manager_client, case, "submitted", override="y",
-                 reason="Deadline; evidence follows").get_data(as_text=True)
-    assert "moved to Submitted to ImmD" in page
-    assert "override" in page
-
-
 def test_the_case_page_statement_count_does_not_grow_with_its_contents(
         app, db, consultant, consultant_client, count_statements):
     case = open_case(consultant)
@@ -154,20 +142,6 @@ def test_a_closed_case_cannot_be_checked_again(app, db, consultant, consultant_c
     response = consultant_client.post(f"/cases/{case.reference}/checks", follow_redirects=True)
     assert "can no longer be changed" in response.get_data(as_text=True)
     assert _runs(db) == 0
-
-
-def test_submission_appears_for_a_consultant_only_once_the_checks_allow_it(
-        app, db, consultant, consultant_client):
-    case = open_case(consultant)
-    case.status = CaseStatus.READY_FOR_REVIEW
-    db.session.commit()
-    page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert 'value="collecting_documents"' in page and 'value="submitted"' not in page
-    assert "Submission: The checks have not been run" in page
-    add_verified_deposit(db, case, consultant, "260000.00", clock.today())
-    run_checks(consultant, case)
-    page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert 'value="submitted"' in page and "override: checks not met" not in page
 
 
 def test_every_run_and_every_change_stays_reachable(app, db, consultant, consultant_client,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from caseapp import clock
@@ -35,8 +36,8 @@ def _date(label: str, message: str) -> FriendlyDateField:
 class ReviewForm(VersionedForm):
     outcome = RadioField(
         "Outcome",
-        choices=[(ReviewOutcome.APPROVED.value, "Approve for submission"),
-                 (ReviewOutcome.RETURNED.value, "Return to the consultant")],
+        choices=[SelectChoice(ReviewOutcome.APPROVED.value, "Approve for submission"),
+                 SelectChoice(ReviewOutcome.RETURNED.value, "Return to the consultant")],
         validators=[InputRequired(message="Approve the case or return it.")],
     )
     comment = _text("Comment (approving: what you checked; returning: what to fix)",
