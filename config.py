@@ -58,6 +58,12 @@ class Config:
     # Submitting needs an eligible check run at most this many days old.
     SUBMISSION_CHECK_MAX_AGE_DAYS = 7
     STALE_CASE_DAYS = 14
+    # Deposit evidence is verified or rejected by someone other than whoever recorded or last
+    # edited it; a one-person consultancy sets CASEAPP_DEPOSIT_FOUR_EYES=0.
+    DEPOSIT_FOUR_EYES = True
+    # A recorded rate further than this (percent, either way) from the reference rate stands
+    # only with a manager's confirmation. Text, read as a Decimal.
+    DEPOSIT_RATE_TOLERANCE_PERCENT = "2"
 
     # QMAS rule-set overrides; None keeps the value of the packaged rule set.
     RULE_SET_VERSION: str | None = None

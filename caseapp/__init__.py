@@ -79,6 +79,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from caseapp.web import (
+        admin,
         auth,
         cases,
         checks,
@@ -89,7 +90,8 @@ def _register_blueprints(app: Flask) -> None:
         workflow,
     )
 
-    for module in (auth, cases, checks, deposits, documents, workflow, submission, manage):
+    for module in (auth, cases, checks, deposits, documents, workflow, submission, manage,
+                   admin):
         app.register_blueprint(module.bp)
 
 

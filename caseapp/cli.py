@@ -1,6 +1,8 @@
-"""``flask --app caseapp`` commands: users, seed-demo, seed-bulk, checks."""
+"""``flask --app caseapp`` commands: users, seed-demo, seed-bulk, checks, rates."""
 
 from __future__ import annotations
+
+from typing import TextIO
 
 import click
 from flask import Flask
@@ -185,8 +187,37 @@ def format_result(reference: str, result: CheckResult) -> str:
     return "\n".join(lines)
 
 
+rates_cli = AppGroup("rates", help="Reference exchange rates to HKD.")
+
+
+@rates_cli.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--replace", is_flag=True,
+              help="Replace a rate already in the table for the same currency and day.")
+@click.option("--as", "as_email", help="Attribute the import to this user (default: the system).")
+def import_rates_command(csv_file: TextIO, replace: bool, as_email: str | None) -> None:
+    """Import CSV_FILE with the header currency,date,rate,source, all or nothing."""
+    from caseapp.services import rates
+
+    actor = None
+    if as_email:
+        actor = user_service.find_by_email(as_email)
+        if actor is None:
+            raise click.ClickException(f"No user with email {as_email}")
+    try:
+        counts = rates.import_rates(csv_file, replace=replace, actor=actor)
+    except rates.ImportFailed as failed:
+        for line, message in failed.errors:
+            click.echo(f"{csv_file.name}:{line}: {message}", err=True)
+        click.echo(f"error: {failed.message}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Added {counts.added}, replaced {counts.replaced}, skipped {counts.skipped} "
+               "(already in the table with the same rate).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_bulk_command)
     app.cli.add_command(checks_cli)
+    app.cli.add_command(rates_cli)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from wtforms import DecimalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
+from caseapp.models import Document
 from caseapp.services import deposits as deposit_service
 from caseapp.services.deposits import (
     AMOUNT_PLACES,
@@ -19,10 +20,13 @@ from caseapp.services.deposits import (
     MAX_REASON_LENGTH,
     MAX_TEXT_LENGTH,
     RATE_PLACES,
+    RateConfirmation,
     decimal_places,
+    read_plain_decimal,
 )
 from caseapp.web.cases.forms import VersionedForm
 from caseapp.web.fields import FriendlyDateField, not_in_future
+from caseapp.web.helpers import format_date
 
 
 def _strip(value: Any) -> Any:
@@ -30,7 +34,8 @@ def _strip(value: Any) -> Any:
 
 
 class ExactDecimalField(DecimalField):
-    """A number kept exactly as typed, thousands separators allowed ("1,250,000.50").
+    """A plain decimal kept exactly as typed: digits, an optional point, thousands commas in
+    groups of three ("1,250,000.50"). No exponent ("1e5"), no "NaN" or "Infinity".
 
     ``normalize`` shows a stored value without its trailing zeros (a rate of 7.81250000 reads
     7.8125); money keeps its cents.
@@ -40,27 +45,24 @@ class ExactDecimalField(DecimalField):
     # and the user would be told the amount is missing.
     widget = TextInput()
 
-    def __init__(self, label: str | None = None, normalize: bool = False, **kwargs: Any) -> None:
+    def __init__(self, label: str | None = None, normalize: bool = False,
+                 what: str = "amount", example: str = "250000.00", **kwargs: Any) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(label, places=None, **kwargs)
         self.normalize = normalize
+        self.what = what
+        self.example = example
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        text = valuelist[0].replace(",", "").replace(" ", "") if valuelist else ""
+        text = valuelist[0].strip() if valuelist else ""
         if not text:
             self.data = None
             return
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        # "NaN" and "Infinity" parse as Decimals, but are not amounts anyone can hold;
-        # nor are "1e999999999" and its kin, which overflow any arithmetic on them.
-        if number is None or not number.is_finite() or (
-                number and abs(number.adjusted()) > 20):
+            self.data = read_plain_decimal(text, self.what, self.example)
+        except ValueError:
             self.data = None
-            raise ValueError("Enter a number, such as 250000.00.")
-        self.data = number
+            raise
 
     def _value(self) -> str:
         if self.raw_data:
@@ -87,11 +89,14 @@ def positive_decimal(maximum: Decimal, places: int, what: str) -> Any:
 
 
 class CurrencyField(SelectField):
-    """An ISO 4217 currency code, HKD first; an unknown code gets a message that names it."""
+    """An ISO 4217 currency a bank account holds, HKD first (or left out: ``without_hkd``);
+    anything else gets a message that names it."""
 
-    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, label: str | None = None, without_hkd: bool = False,
+                 **kwargs: Any) -> None:
         choices = [SelectChoice(value=code, label=f"{code} · {name}")
-                   for code, name in deposit_service.currencies()]
+                   for code, name in deposit_service.currencies()
+                   if not (without_hkd and code == HKD)]
         super().__init__(label, choices=choices, validate_choice=False, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
@@ -99,10 +104,25 @@ class CurrencyField(SelectField):
         self.data = (self.data or "").strip().upper()
 
     def pre_validate(self, form: Any) -> None:
-        if not self.data:
-            raise ValidationError("Choose the currency of the statement.")
-        if not deposit_service.is_currency_code(self.data):
-            raise ValidationError(f"{self.data!r} is not a known ISO 4217 currency code.")
+        if (problem := deposit_service.currency_error(self.data)) is not None:
+            raise ValidationError(problem)
+
+
+def optional_id(value: Any) -> int | None:
+    """A chosen id: None for the empty choice, -1 for anything that is no id (the service
+    refuses it like any id that is not one of the offered ones)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else -1
+
+
+def statement_label(document: Document) -> str:
+    label = (f"{document.original_filename} · uploaded {format_date(document.uploaded_at)} "
+             f"by {document.uploaded_by.name}")
+    return label if document.is_current else f"{label} (no longer current)"
 
 
 def _text(label: str, what: str) -> StringField:
@@ -116,7 +136,8 @@ def _text(label: str, what: str) -> StringField:
 
 
 class DepositForm(VersionedForm):
-    """One bank statement: the balance in its currency and the rate that converts it to HKD."""
+    """One bank statement: the balance in its currency, the rate that converts it to HKD, and
+    the uploaded statement it comes from. The last two fields are a manager's."""
 
     statement_date = FriendlyDateField(
         "Statement date",
@@ -131,13 +152,28 @@ class DepositForm(VersionedForm):
         validators=[InputRequired(message="Enter the balance shown on the statement."),
                     positive_decimal(MAX_AMOUNT, AMOUNT_PLACES, "amount")],
     )
+    # Blank: the reference rate of the statement date (1 for HKD), filled in when saving.
     rate_to_hkd = ExactDecimalField(
         "Rate to HKD",
         normalize=True,
-        default=Decimal(1),
-        validators=[InputRequired(message="Enter the rate: HKD for one unit of the currency."),
-                    positive_decimal(MAX_RATE, RATE_PLACES, "rate")],
+        what="rate",
+        example="7.8125",
+        validators=[Optional(), positive_decimal(MAX_RATE, RATE_PLACES, "rate")],
     )
+    document_id = SelectField("Bank statement (uploaded document)", coerce=optional_id,
+                              validate_choice=False)
+    confirm_rate = BooleanField("Confirm this rate")
+    confirm_reason = TextAreaField(
+        "Why does this rate stand?",
+        validators=[Length(max=MAX_REASON_LENGTH,
+                           message=f"Keep the reason to {MAX_REASON_LENGTH} characters.")],
+        filters=[_strip],
+    )
+
+    def set_statements(self, documents: list[Document]) -> None:
+        self.document_id.choices = [
+            SelectChoice(value="", label="— not linked yet —"),
+            *(SelectChoice(value=str(d.id), label=statement_label(d)) for d in documents)]
 
     def validate_rate_to_hkd(self, field: Any) -> None:
         if self.currency.data == HKD and field.data is not None and field.data != 1:
@@ -145,6 +181,9 @@ class DepositForm(VersionedForm):
 
     def deposit_values(self) -> dict[str, Any]:
         return {name: getattr(self, name).data for name in deposit_service.DEPOSIT_FIELDS}
+
+    def confirmation(self) -> RateConfirmation:
+        return RateConfirmation(bool(self.confirm_rate.data), self.confirm_reason.data or "")
 
 
 class VerifyForm(VersionedForm):
