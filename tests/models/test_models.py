@@ -48,7 +48,7 @@ def test_every_change_bumps_the_case_version(db, consultant):
     assert case.version == 1
     from caseapp.services.cases import update_applicant
 
-    update_applicant(consultant, case, {"phone": "+852 1234 5678"}, expected_version=1)
+    update_applicant(consultant, case, {"phone": "+852 2123 4567"}, expected_version=1)
     assert case.version == 2
 
 

@@ -75,7 +75,7 @@ def test_a_run_does_not_change_the_case_and_goes_stale_when_facts_change(db, con
     case = open_case(consultant)
     run = run_checks(consultant, case, TODAY)
     assert case.version == 1 and is_current(run, case)
-    case_service.update_applicant(consultant, case, {"phone": "+852 1"}, case.version)
+    case_service.update_applicant(consultant, case, {"phone": "+852 2123 4567"}, case.version)
     assert is_current(run, case)  # the phone number is not a fact the rules read
     case_service.update_applicant(consultant, case, {"english_spoken": Answer.NO}, case.version)
     assert not is_current(run, case)

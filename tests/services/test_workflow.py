@@ -128,7 +128,7 @@ def test_a_stale_version_is_a_conflict(db, consultant):
 def test_closed_cases_are_read_only(db, consultant):
     case = _case_in(db, consultant, CaseStatus.VISA_ISSUED)
     with pytest.raises(NotAllowed):
-        case_service.update_applicant(consultant, case, {"phone": "1"}, case.version)
+        case_service.update_applicant(consultant, case, {"phone": "+852 2123 4567"}, case.version)
     assert moves_for(consultant, case) == []
 
 

@@ -151,7 +151,7 @@ def test_every_run_and_every_change_stays_reachable(app, db, consultant, consult
     case = open_case(consultant)
     runs = [run_checks(consultant, case) for _ in range(4)]
     for n in range(5):
-        case_service.update_applicant(consultant, case, {"phone": f"+852 {n}"}, case.version)
+        case_service.update_applicant(consultant, case, {"phone": f"+852 9123 456{n}"}, case.version)
     first = history.check_runs_page(case, 1, per_page=2)
     last = history.check_runs_page(case, 2, per_page=2)
     assert [r.id for r in first.items + last.items] == [r.id for r in reversed(runs)]
@@ -161,7 +161,9 @@ def test_every_run_and_every_change_stays_reachable(app, db, consultant, consult
     assert all(f"/checks/{r.id}" in page for r in runs)
     count_statements.reset()
     page = consultant_client.get(f"/cases/{case.reference}/history").get_data(as_text=True)
-    assert "+852 0" in page and "+852 4" in page and "opened the case" in page
+    compact = page.replace(" ", "")  # the phone may be stored as typed or in E.164
+    assert "+85291234560" in compact and "+85291234564" in compact
+    assert "opened the case" in page
     assert count_statements.count < 10
     assert consultant_client.get(f"/cases/{case.reference}/history?page=x").status_code == 200
 
