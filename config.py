@@ -52,6 +52,8 @@ class Config:
 
     # Business dates (today, "not in the future") are in this zone, whatever the server's.
     TIMEZONE = "Asia/Hong_Kong"
+    # A phone number typed without "+" and a country code is read as a number of this region.
+    PHONE_DEFAULT_REGION = "HK"
     CASES_PER_PAGE = 50
     # How many reverse proxies in front of the app set X-Forwarded-*; 0 trusts none.
     TRUSTED_PROXIES = 0
