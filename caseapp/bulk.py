@@ -502,9 +502,10 @@ class _CaseBuilder:
             "passport_number": f"{rng.choice('EGKPX')}{rng.randrange(10**7, 10**8)}",
             "passport_expiry": self.passport_expiry(facts_end),
             "email": self.email(person),
-            "phone": (f"+86 13{rng.randrange(10)} {rng.randrange(1000, 9999)} "
+            # E.164, as the services store it; 61, 63 and 94 are all-valid HK mobile blocks.
+            "phone": (f"+8613{rng.randrange(10)}{rng.randrange(1000, 9999)}"
                       f"{rng.randrange(1000, 9999)}" if person["nationality"] == "CHN"
-                      else f"+852 {rng.choice('569')}{rng.randrange(100, 999)} "
+                      else f"+852{rng.choice(('61', '63', '94'))}{rng.randrange(10, 99)}"
                            f"{rng.randrange(1000, 9999)}"),
             "criminal_record": Answer.YES if failing and rng.random() < 0.2 else Answer.NO,
             "adverse_immigration_record": Answer.NO,

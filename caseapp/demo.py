@@ -71,7 +71,7 @@ def demo_applicant(i: int, rng: random.Random) -> dict[str, Any]:
         "passport_number": f"E{rng.randint(10_000_000, 99_999_999)}",
         "passport_expiry": clock.today() + timedelta(days=rng.randint(90, 3000)),
         "email": f"client{i + 1}@example.com",
-        "phone": f"+852 5{rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+        "phone": f"+85261{rng.randint(10, 99)}{rng.randint(1000, 9999)}",  # 61xx: HK mobiles
         "criminal_record": Answer.YES if i == 13 else (Answer.NO if complete else Answer.UNKNOWN),
         "adverse_immigration_record": Answer.NO if complete else Answer.UNKNOWN,
         "english_written": Answer.YES,

@@ -3,6 +3,8 @@ later, the API read the same parameters) and turned into SQL conditions on the c
 
 Every parameter can repeat where a list makes sense (``status=intake&status=on_hold``). A value
 that cannot be read is left out of the filter and reported for its field, with what was typed.
+So is a value with control or text-direction characters: PostgreSQL refuses a NUL in text, and
+a search for a string that displays in another order than it is stored finds nothing sensible.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from caseapp.models import Applicant, Case, Dependant, StatusChange, User
 from caseapp.models.base import SEARCH_TABLE
 from caseapp.models.case import LATEST_VERDICTS
 from caseapp.rules.workflow import OPEN_STATUSES, CaseStatus
+from caseapp.services.people import has_unsafe_characters
 from caseapp.textsearch import MIN_TERM_LENGTH, SearchTerm
 
 MAX_SEARCH_LENGTH = 100
@@ -46,6 +49,13 @@ PRE_SUBMISSION = (CaseStatus.INTAKE, CaseStatus.COLLECTING_DOCUMENTS,
 WAITING = {"documents": "Waiting on documents", "deposit": "Waiting on deposit evidence"}
 FAMILY = {"single": "Single applicant", "family": "Family (with dependants)"}
 DATE_RANGES = ("opened", "updated", "planned", "entered")
+# The parameters a person can type or pick in the filter form; each has a place for a message.
+TYPED_PARAMETERS = ("q", "status", "entered", "consultant", "verdict", "nationality", "family",
+                    "waiting", "stale",
+                    *(f"{name}_{end}" for name in DATE_RANGES for end in ("from", "to")))
+UNSAFE_FILTER_MESSAGE = ("Invisible control or text-direction characters (often pasted in with "
+                         "the text) were taken out of this field: check it and apply the "
+                         "filter again.")
 
 
 class Args(Protocol):
@@ -54,6 +64,8 @@ class Args(Protocol):
     def getlist(self, key: str) -> list[str]: ...
 
     def get(self, key: str, default: Any = None) -> Any: ...
+
+    def __contains__(self, key: object) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,32 @@ class ParsedFilters:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
+class _SafeArgs:
+    """The query arguments without the values holding control or text-direction characters;
+    each parameter that had one is reported once in ``errors``."""
+
+    def __init__(self, args: Args, errors: dict[str, list[str]]) -> None:
+        self._values: dict[str, list[str]] = {}
+        for name in TYPED_PARAMETERS:
+            if name not in args:
+                continue
+            values = args.getlist(name)[:MAX_VALUES]
+            kept = [value for value in values if not has_unsafe_characters(value)]
+            if len(kept) < len(values):
+                errors.setdefault(name, []).append(UNSAFE_FILTER_MESSAGE)
+            if kept:
+                self._values[name] = kept
+
+    def getlist(self, key: str) -> list[str]:
+        return list(self._values.get(key, []))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._values[key][0] if key in self._values else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+
 def _many(args: Args, name: str) -> list[str]:
     return [v.strip() for v in args.getlist(name)[:MAX_VALUES] if v.strip()]
 
@@ -139,6 +177,8 @@ def parse_filters(args: Args, stale_default: int) -> ParsedFilters:
     """Read the filters from query arguments; unreadable values are reported, not applied."""
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
+    attention = args.get("attention") or ""
+    args = _SafeArgs(args, errors)
 
     def bad(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
@@ -201,7 +241,8 @@ def parse_filters(args: Args, stale_default: int) -> ParsedFilters:
         else:
             bad("stale", f"Enter a number of days from 1 to {MAX_STALE_DAYS}.")
 
-    values["attention"] = (args.get("attention") or "") in ("1", "on", "yes", "true")
+    # A check box: anything but its "on" values is simply unticked.
+    values["attention"] = attention in ("1", "on", "yes", "true")
 
     search = (args.get("q") or "").strip()
     if len(search) > MAX_SEARCH_LENGTH:

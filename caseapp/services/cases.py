@@ -25,9 +25,9 @@ from caseapp.models import (
     User,
     utcnow,
 )
-from caseapp.services import audit
+from caseapp.services import audit, people
 from caseapp.services.checks import case_facts, configured_rule_set
-from caseapp.services.derived import attention_values, row_values
+from caseapp.services.derived import attention_values, reply_due_reasons, row_values
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
 
 T = TypeVar("T")
@@ -113,6 +113,7 @@ def open_case(
     consultant = consultant or actor
     _ensure_assignable(consultant)
     values = _only_known_fields(applicant, APPLICANT_FIELDS)
+    values = people.check_applicant(values)
     now = utcnow()
     case = Case(
         reference=next_reference(clock.today().year),  # the consultancy's year, not UTC's
@@ -146,7 +147,8 @@ def refresh_derived(case: Case) -> None:
     load: the case row must be written once, so its version moves by one."""
     with db.session.no_autoflush:
         facts = case_facts(case, clock.today())
-    values = {**row_values(case), **attention_values(facts, configured_rule_set())}
+    values = {**row_values(case),
+              **attention_values(facts, configured_rule_set(), reply_due_reasons(case))}
     for name, value in values.items():
         if getattr(case, name) != value:
             setattr(case, name, value)
@@ -262,6 +264,8 @@ def update_applicant(
 ) -> dict[str, list[str | None]]:
     """Save the applicant's details; returns the changed fields (empty: nothing to save)."""
     values = _only_known_fields(values, APPLICANT_FIELDS)
+    ensure_file_editable(case)  # a read-only file is refused before its input is checked
+    values = people.check_applicant(values, case.applicant, case.dependants)
     return update_fields(actor, case, case.applicant, values, "applicant", expected_version)
 
 
@@ -270,6 +274,7 @@ def add_dependant(
 ) -> Dependant:
     values = _only_known_fields(values, DEPENDANT_FIELDS)
     ensure_file_editable(case)
+    values = people.check_dependant(values, None, case.applicant)
 
     def change() -> Dependant:
         dependant = Dependant(**values)
@@ -292,6 +297,8 @@ def update_dependant(
     values = _only_known_fields(values, DEPENDANT_FIELDS)
     if dependant.case_id != case.id:
         raise NotAllowed("That dependant belongs to another case.")
+    ensure_file_editable(case)  # a read-only file is refused before its input is checked
+    values = people.check_dependant(values, dependant, case.applicant)
 
     return update_fields(actor, case, dependant, values, f"dependant:{dependant.id}",
                          expected_version)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from functools import cache
 from typing import Any
 
 import pycountry
-from wtforms import DateField, SelectField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from caseapp import clock
+from caseapp.services.people import (
+    COUNTS,
+    PHONE_MESSAGE,
+    WHOLE_NUMBER_MESSAGE,
+    has_unsafe_characters,
+    international_phone,
+    negative_message,
+    parse_phone,
+    too_large_message,
+)
 
 
 @cache
@@ -98,3 +109,54 @@ def not_in_future(today: Any = clock.today) -> Any:
             raise ValidationError("This date cannot be in the future.")
 
     return check
+
+
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,6}")
+
+
+class PhoneField(StringField):
+    """A phone number: the form's data is E.164 ("+85221234567"). Typed without ``+`` and a
+    country code it is read as a number of ``PHONE_DEFAULT_REGION`` (Hong Kong)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])  # what the user typed, as they typed it
+        return international_phone(self.data) if self.data else ""
+
+    def post_validate(self, form: Any, validation_stopped: bool) -> None:
+        typed = (self.data or "").strip()
+        if validation_stopped or self.errors or not typed or has_unsafe_characters(typed):
+            return  # empty, or already refused (the form reports invisible characters)
+        e164 = parse_phone(typed)
+        if e164 is None:
+            raise ValidationError(PHONE_MESSAGE)
+        self.data = e164
+
+
+class CountField(IntegerField):
+    """A count of degrees or years: a whole number from 0 to the largest that can be true,
+    with a message that says which rule was broken (``COUNTS`` in services/people.py)."""
+
+    def __init__(self, label: str | None = None, count: str = "", **kwargs: Any) -> None:
+        assert count in COUNTS
+        self.count = count
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or str(valuelist[0]).strip() == "":
+            self.data = None
+            return
+        raw = str(valuelist[0]).strip()
+        # int() alone would take "1_0" or full-width digits; a person types 0-9.
+        if not WHOLE_NUMBER.fullmatch(raw):
+            self.data = None
+            raise ValueError(WHOLE_NUMBER_MESSAGE)
+        self.data = int(raw)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is None:
+            return
+        if self.data < 0:
+            raise ValidationError(negative_message(self.count))
+        if self.data > COUNTS[self.count][1]:
+            raise ValidationError(too_large_message(self.count))

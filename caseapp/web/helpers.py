@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from caseapp import clock
 from caseapp.rules.workflow import CaseStatus
+from caseapp.services.people import international_phone
 
 
 def country_name(code: str | None) -> str:
@@ -41,6 +42,14 @@ def local_date(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.astimezone(clock.business_timezone()).date().isoformat()
+
+
+def format_phone(value: str | None) -> str:
+    """A stored E.164 number as "+852 2123 4567"; an older value that is not a valid number
+    is shown as it was typed."""
+    if not value:
+        return "—"
+    return international_phone(value)
 
 
 def label(value: Any) -> str:
@@ -80,7 +89,7 @@ def describe_audit(action: str, entity: str) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         country=country_name, money=format_money, datefmt=format_date, label=label,
-        localdate=local_date
+        localdate=local_date, phone=format_phone
     )
     app.jinja_env.globals.update(describe_audit=describe_audit,
                                  business_timezone=clock.business_timezone)

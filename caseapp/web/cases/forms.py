@@ -6,13 +6,20 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from caseapp import clock
 from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
-from caseapp.web.fields import CountryField, EnumSelectField, FriendlyDateField, not_in_future
+from caseapp.web.fields import (
+    CountField,
+    CountryField,
+    EnumSelectField,
+    FriendlyDateField,
+    PhoneField,
+    not_in_future,
+)
+from caseapp.web.textcheck import SafeTextForm
 
 
 def _answer(label: str) -> EnumSelectField:
@@ -25,15 +32,12 @@ def _name(label: str, required: bool = True, max_length: int = 100) -> StringFie
                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
 
 
-def _count(label: str, maximum: int) -> IntegerField:
-    return IntegerField(
-        label,
-        validators=[Optional(), NumberRange(min=0, max=maximum,
-                                            message=f"Enter a whole number from 0 to {maximum}.")],
-    )
+def _count(label: str, count: str) -> CountField:
+    """A count checked as the service checks it (services/people.py ``COUNTS``)."""
+    return CountField(label, count=count, validators=[Optional()])
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(SafeTextForm):
     """Carries the case version the page was rendered from, for conflict detection."""
 
     version = HiddenField()
@@ -76,7 +80,7 @@ class ApplicantForm(VersionedForm):
         validators=[Optional(), Email(message="Enter a valid email address."), Length(max=254)],
         filters=[_strip],
     )
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)], filters=[_strip])
+    phone = PhoneField("Phone", validators=[Optional(), Length(max=40)], filters=[_strip])
 
     criminal_record = _answer("Criminal record (in Hong Kong or elsewhere)")
     adverse_immigration_record = _answer("Adverse immigration record")
@@ -91,13 +95,13 @@ class ApplicantForm(VersionedForm):
         "Highest qualification", enum=Qualification, blank="— not yet known —"
     )
     qualification_recognised = _answer("From a recognised institution")
-    doctorate_count = _count("Doctorates held", 10)
-    master_count = _count("Master's degrees held", 10)
-    bachelor_count = _count("Bachelor's degrees held", 10)
+    doctorate_count = _count("Doctorates held", "doctorate_count")
+    master_count = _count("Master's degrees held", "master_count")
+    bachelor_count = _count("Bachelor's degrees held", "bachelor_count")
     professional_qualification = BooleanField("Holds a professional qualification")
 
-    graduate_work_years = _count("Years of graduate or specialist work", 70)
-    senior_work_years = _count("of which, years in a senior role", 70)
+    graduate_work_years = _count("Years of graduate or specialist work", "graduate_work_years")
+    senior_work_years = _count("of which, years in a senior role", "senior_work_years")
     other_foreign_language = _answer("Another foreign language, spoken and written")
     hk_permanent_resident_family = _answer(
         "Immediate family member is a Hong Kong permanent resident living in Hong Kong"

@@ -23,6 +23,7 @@ from caseapp.queries.case_list import PageRequest, case_page, parse_sort, sort_o
 from caseapp.queries.users import consultants_for_filter
 from caseapp.queries.views import saved_views_for
 from caseapp.rules.workflow import CaseStatus
+from caseapp.services.people import without_unsafe_characters
 from caseapp.web.access import acting_user
 from caseapp.web.cases.routes import bp
 
@@ -80,9 +81,16 @@ def index() -> str:
     ))
     return render_template(
         "cases/index.html", page=page, filters=parsed.filters, errors=parsed.errors,
-        typed=request.args, links=ListLinks(parsed.filters, page.sort),
+        typed=typed_without_unsafe(request.args), links=ListLinks(parsed.filters, page.sort),
         **list_choices(user),
     )
+
+
+def typed_without_unsafe(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """What was typed in the filter form, to show back in it: without the invisible control
+    and text-direction characters the list refused, which the user could not find to remove."""
+    return MultiDict([(name, without_unsafe_characters(value))
+                      for name, value in args.items(multi=True)])
 
 
 def list_choices(user: User) -> dict[str, Any]:

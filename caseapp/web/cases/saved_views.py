@@ -7,7 +7,6 @@ from urllib.parse import parse_qsl
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, StringField
@@ -21,16 +20,17 @@ from caseapp.web.access import acting_user
 from caseapp.web.cases.listing import ListLinks, parsed_list_args
 from caseapp.web.cases.routes import bp
 from caseapp.web.formflow import form_failed
+from caseapp.web.textcheck import SafeTextForm
 
 
-class SavedViewForm(FlaskForm):
+class SavedViewForm(SafeTextForm):
     name = StringField("Name", validators=[
         DataRequired(message="Give the view a name."),
         Length(max=view_service.MAX_NAME_LENGTH)])
     query = HiddenField()
 
 
-class ConfirmDeleteForm(FlaskForm):
+class ConfirmDeleteForm(SafeTextForm):
     pass
 
 

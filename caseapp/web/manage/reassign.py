@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SelectField, TextAreaField
 
@@ -24,6 +23,7 @@ from caseapp.web.access import acting_user, case_or_404, roles_required, safe_ne
 from caseapp.web.cases.listing import ListLinks, parsed_list_args
 from caseapp.web.formflow import form_failed, refusal
 from caseapp.web.manage.routes import MANAGERS, bp
+from caseapp.web.textcheck import SafeTextForm
 
 MAX_SELECTED = 1000  # a page of the list holds at most 200; more is not a selection
 PREVIEW_ROWS = 50
@@ -42,7 +42,7 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(SafeTextForm):
     # No validators here: the service checks consultant and reason together and says why.
     consultant = SelectField("To consultant", coerce=_optional_id, validate_choice=False)
     reason = TextAreaField("Reason", filters=[_strip],
