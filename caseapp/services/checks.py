@@ -32,7 +32,7 @@ from caseapp.rules import (
 )
 from caseapp.rules.ruleset import DEFAULT_VERSION
 from caseapp.rules.workflow import OPEN_STATUSES
-from caseapp.services.derived import attention_values
+from caseapp.services.derived import attention_values, reply_due_reasons
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def run_checks(actor: User | None, case: Case, check_date: date | None = None) -
         "latest_verdict": result.verdict.value,
         "latest_check_at": run_at,
         "counted_hkd": Decimal(result.prerequisite("P2").data["total_hkd"]),
-        **attention_values(facts, rule_set),
+        **attention_values(facts, rule_set, reply_due_reasons(case)),
     }
     # A Core UPDATE: the ORM would move the version and make colleagues' open forms stale.
     db.session.execute(update(Case).where(Case.id == case.id).values(**latest),

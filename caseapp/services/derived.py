@@ -5,9 +5,12 @@ evaluates rules or joins the parts per row."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from caseapp.extensions import db
 from caseapp.rules import CaseFacts, RuleSet
 from caseapp.rules.attention import attention
 from caseapp.rules.vocab import EvidenceStatus
@@ -34,12 +37,35 @@ def row_values(case: Any) -> dict[str, Any]:
     }
 
 
-def attention_values(facts: CaseFacts, rule_set: RuleSet) -> dict[str, Any]:
-    """``attention_on`` and ``attention_reasons`` (JSON-ready) for a case's facts."""
-    found = attention(facts, rule_set)
+# An open request from ImmD needs attention this many days before its reply is due.
+REPLY_NOTICE_DAYS = 7
+
+
+def reply_due_reasons(case: Any) -> list[tuple[date, str]]:
+    """ImmD's open requests for further information on ``case`` (those added in the current
+    transaction too), as attention reasons from a week before each reply is due. Read
+    without autoflush: the case row must be written once per change."""
+    from caseapp.models import InformationRequest
+
+    with db.session.no_autoflush:
+        stored = list(db.session.scalars(select(InformationRequest).where(
+            InformationRequest.case_id == case.id, InformationRequest.answered_at.is_(None))))
+    added = [o for o in db.session.new
+             if isinstance(o, InformationRequest) and o.case_id == case.id]
+    return [(r.due_on - timedelta(days=REPLY_NOTICE_DAYS),
+             f"ImmD's request of {r.requested_on.isoformat()} needs its reply by "
+             f"{r.due_on.isoformat()}.")
+            for r in [*stored, *added] if r.answered_at is None]
+
+
+def attention_values(facts: CaseFacts, rule_set: RuleSet,
+                     also: list[tuple[date, str]] | None = None) -> dict[str, Any]:
+    """``attention_on`` and ``attention_reasons`` (JSON-ready) for a case's facts, with
+    ``also`` (reasons that are not facts the rules read, such as a reply due to ImmD)."""
+    reasons = sorted([*attention(facts, rule_set).reasons, *(also or [])])
     return {
-        "attention_on": found.on,
-        "attention_reasons": [[since.isoformat(), text] for since, text in found.reasons],
+        "attention_on": min((since for since, _ in reasons), default=None),
+        "attention_reasons": [[since.isoformat(), text] for since, text in reasons],
     }
 
 

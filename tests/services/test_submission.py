@@ -378,3 +378,20 @@ def test_letters_are_only_for_a_case_sent_to_immd(db, consultant):
     with pytest.raises(NotAllowed, match="not been submitted"):
         service.log_correspondence(consultant, case, clock.today(), Direction.FROM_IMMD,
                                    CorrespondenceKind.OTHER, "hello", case.version)
+
+
+def test_an_open_request_needs_attention_a_week_before_its_reply_is_due(
+        db, consultant, manager, submitted):
+    case, _ = submitted
+    today = clock.today()
+    request = service.open_information_request(
+        manager, case, today, "Tax returns.", today + timedelta(days=10), case.version)
+    reason = (f"ImmD's request of {today.isoformat()} needs its reply by "
+              f"{(today + timedelta(days=10)).isoformat()}.")
+    assert [(today + timedelta(days=3)).isoformat(), reason] in case.attention_reasons
+    assert case.attention_on == today + timedelta(days=3)
+    run_checks(consultant, case)  # a check run keeps the reason
+    assert reason in [text for _, text in case.attention_reasons]
+    service.save_reply_notes(consultant, case, request, "Returns attached.", case.version)
+    service.send_reply(consultant, case, request, today, case.version)
+    assert reason not in [text for _, text in case.attention_reasons]

@@ -151,7 +151,8 @@ def test_every_run_and_every_change_stays_reachable(app, db, consultant, consult
     case = open_case(consultant)
     runs = [run_checks(consultant, case) for _ in range(4)]
     for n in range(5):
-        case_service.update_applicant(consultant, case, {"phone": f"+852 9123 456{n}"}, case.version)
+        case_service.update_applicant(consultant, case, {"phone": f"+852 9123 456{n}"},
+                                      case.version)
     first = history.check_runs_page(case, 1, per_page=2)
     last = history.check_runs_page(case, 2, per_page=2)
     assert [r.id for r in first.items + last.items] == [r.id for r in reversed(runs)]
