@@ -370,7 +370,10 @@ def _checked(
     """Everything to store for the statement ``values`` describe, with ``amount_hkd``
     computed; raises ValidationFailed with every field's problem."""
     figures, errors = _figures(values)
-    document_id = _document_id(values.get("document_id"))
+    if "document_id" in values or evidence is None:
+        document_id = _document_id(values.get("document_id"))
+    else:
+        document_id = evidence.document_id  # not given: the link stays as it is
     if (document_problem := _document_error(case, document_id, evidence)) is not None:
         errors["document_id"] = [document_problem]
     rate_values: dict[str, Any] = {}
@@ -479,7 +482,8 @@ def update_deposit(
     confirmation: RateConfirmation = NO_CONFIRMATION,
 ) -> dict[str, list[Any]]:
     """Correct a statement's details or its linked document; returns the changed fields
-    (empty: nothing to save).
+    (empty: nothing to save). ``values`` without ``document_id`` keep the link; with None it
+    is removed.
 
     Verified or rejected evidence goes back to pending: the review was of other figures.
     The editor is recorded: they may not review it either.
