@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,11 +10,26 @@ from typing import Any
 
 from caseapp import clock
 from caseapp.extensions import db
-from caseapp.models import Case, Role, User
+from caseapp.models import (
+    Case,
+    CorrespondenceKind,
+    Dependant,
+    DepositEvidence,
+    Direction,
+    Document,
+    DocumentKind,
+    ExchangeRate,
+    ReviewOutcome,
+    Role,
+    User,
+)
+from caseapp.queries.documents import checklist_people
 from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services import cases as case_service
 from caseapp.services import deposits as deposit_service
+from caseapp.services import documents as document_service
+from caseapp.services import submission
 from caseapp.services import users as user_service
 from caseapp.services.checks import run_checks
 from caseapp.services.workflow import move_status
@@ -69,7 +85,9 @@ def demo_applicant(i: int, rng: random.Random) -> dict[str, Any]:
         "date_of_birth": _years_ago(17 if i == 7 else rng.randint(24, 55), rng.randint(0, 360)),
         "nationality": NATIONALITIES[i % len(NATIONALITIES)],
         "passport_number": f"E{rng.randint(10_000_000, 99_999_999)}",
-        "passport_expiry": clock.today() + timedelta(days=rng.randint(90, 3000)),
+        # One passport runs out within the warning window; the others have years left.
+        "passport_expiry": clock.today() + timedelta(
+            days=120 if i == 6 else rng.randint(400, 3000)),
         "email": f"client{i + 1}@example.com",
         "phone": f"+85261{rng.randint(10, 99)}{rng.randint(1000, 9999)}",  # 61xx: HK mobiles
         "criminal_record": Answer.YES if i == 13 else (Answer.NO if complete else Answer.UNKNOWN),
@@ -147,6 +165,44 @@ def demo_deposit(i: int, family: bool, rng: random.Random) -> dict[str, Any] | N
     }
 
 
+def demo_pdf(label: str) -> bytes:
+    """A tiny well-formed PDF, different for every label (so every hash differs)."""
+    body = f"BT /F1 12 Tf 72 720 Td (caseapp demo: {label}) Tj ET".encode()
+    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj\n"
+            + f"4 0 obj<</Length {len(body)}>>stream\n".encode() + body
+            + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _upload(actor: User, case: Case, kind: DocumentKind, who: Dependant | None = None) -> Document:
+    name = (who.full_name if who else case.applicant.full_name).replace(" ", "-").lower()
+    return document_service.upload_document(
+        actor, case, kind, f"{kind.value}-{name}.pdf",
+        io.BytesIO(demo_pdf(f"{case.reference} {kind.value} {name}")), case.version,
+        dependant=who)
+
+
+def _upload_documents(actor: User, case: Case, complete: bool) -> None:
+    """Every document of the checklist (rules.checklist), or only the first two of each person
+    for a case still collecting them."""
+    dependants = {d.id: d for d in case.dependants}
+    for person in checklist_people(case):
+        kinds = person.kinds if complete else person.kinds[:2]
+        who = dependants.get(person.dependant_id) if person.dependant_id else None
+        for kind in kinds:
+            if kind == DocumentKind.BANK_STATEMENT.value and who is None:
+                continue  # uploaded with the deposit evidence it backs
+            _upload(actor, case, DocumentKind(kind), who)
+
+
+def record_demo_deposit(actor: User, case: Case, values: dict[str, Any],
+                        statement: Document) -> DepositEvidence:
+    """Record the evidence, linked to the bank statement it comes from."""
+    return deposit_service.record_deposit(actor, case, {**values, "document_id": statement.id},
+                                          case.version)
+
+
 def _progress(actor: User, case: Case, i: int) -> None:
     """Move cases along the workflow so every list has something to show."""
     path: list[tuple[CaseStatus, str]] = [(CaseStatus.COLLECTING_DOCUMENTS, "")]
@@ -160,21 +216,50 @@ def _progress(actor: User, case: Case, i: int) -> None:
         move_status(actor, case, target, reason, case.version)
 
 
-def _submit_and_decide(actor: User, case: Case, i: int) -> None:
-    """An eligible, reviewed case goes to ImmD; some get a decision."""
-    run_checks(actor, case)
-    move_status(actor, case, CaseStatus.SUBMITTED, "", case.version)
-    decisions = {0: [CaseStatus.UNDER_ASSESSMENT],
-                 4: [CaseStatus.UNDER_ASSESSMENT, CaseStatus.APPROVED_IN_PRINCIPLE],
-                 8: [CaseStatus.UNDER_ASSESSMENT, CaseStatus.APPROVED_IN_PRINCIPLE,
-                     CaseStatus.VISA_ISSUED]}
-    for target in decisions.get(i % 12, []):
-        move_status(actor, case, target, "", case.version)
+def _review_submit_and_decide(consultant: User, manager: User, case: Case, i: int) -> None:
+    """A ready, eligible case is reviewed by the manager and, with every gate passed, goes to
+    ImmD; some hear back: a request for further information, a decision."""
+    run_checks(consultant, case)
+    submission.review_case(manager, case, ReviewOutcome.APPROVED,
+                           "File checked against the originals.", case.version)
+    if any(not gate.passed for gate in submission.submission_gates(case)):
+        return  # approved, but a gate still fails: the manager decides on the page
+    lodged = clock.today()  # demo cases open today: nothing can be lodged before that
+    submission.submit_case(manager, case, f"QMAS/{lodged.year}/{100_000 + i * 37}", lodged,
+                           case.version)
+    submission.log_correspondence(
+        manager, case, lodged, Direction.FROM_IMMD, CorrespondenceKind.ACKNOWLEDGEMENT,
+        "ImmD acknowledged receipt of the application.", case.version)
+    move_status(manager, case, CaseStatus.UNDER_ASSESSMENT, "", case.version)
+    if i % 8 == 0 and i % 16 != 0:
+        move_status(manager, case, CaseStatus.APPROVED_IN_PRINCIPLE, "", case.version)
+        submission.log_correspondence(
+            manager, case, lodged, Direction.FROM_IMMD, CorrespondenceKind.DECISION_LETTER,
+            "Approval-in-principle letter.", case.version)
+        move_status(manager, case, CaseStatus.VISA_ISSUED, "", case.version)
+    else:
+        submission.open_information_request(
+            manager, case, lodged, "Employment reference letters for the last five years.",
+            lodged + timedelta(days=28), case.version)
+
+
+def _seed_rates(admin: User) -> None:
+    """Reference rates for the demo's foreign currencies, weekly over the last six months."""
+    today = clock.today()
+    for currency, rate in FOREIGN:
+        if currency == "HKD":
+            continue
+        for weeks in range(26):
+            db.session.add(ExchangeRate(
+                currency=currency, rate_date=today - timedelta(weeks=weeks), rate=rate,
+                source="HKMA indicative rate (demo)", recorded_by_id=admin.id))
+    db.session.commit()
 
 
 def seed(case_count: int = 20) -> tuple[list[User], int]:
     """Create the demo users and ``case_count`` cases split between the two consultants:
-    eligible, not eligible and incomplete ones, at every stage of the workflow."""
+    eligible, not eligible and incomplete ones, at every stage of the workflow, each having
+    gone through the same services and gates a person would."""
     rng = random.Random(2026)
     users = [
         user_service.create_user(email, name, role, DEMO_PASSWORD)
@@ -182,15 +267,19 @@ def seed(case_count: int = 20) -> tuple[list[User], int]:
     ]
     consultants = [u for u in users if u.role is Role.CONSULTANT]
     manager = next(u for u in users if u.role is Role.MANAGER)
+    _seed_rates(next(u for u in users if u.role is Role.ADMIN))
     for i in range(case_count):
         consultant = consultants[i % len(consultants)]
         case = case_service.open_case(consultant, demo_applicant(i, rng))
         dependants = demo_dependants(i, rng)
         for dependant in dependants:
             case_service.add_dependant(consultant, case, dependant, case.version)
+        heads_for_review = i % 4 == 0 and i not in (2, 9)
+        _upload_documents(consultant, case, complete=heads_for_review or i % 5 == 1)
         deposit = demo_deposit(i, bool(dependants), rng)
         if deposit is not None:
-            evidence = deposit_service.record_deposit(consultant, case, deposit, case.version)
+            statement = _upload(consultant, case, DocumentKind.BANK_STATEMENT)
+            evidence = record_demo_deposit(consultant, case, deposit, statement)
             if i == 11:
                 deposit_service.reject_deposit(manager, case, evidence, "The statement is not "
                                                "in the applicant's name.", case.version)
@@ -201,6 +290,6 @@ def seed(case_count: int = 20) -> tuple[list[User], int]:
             continue
         run = run_checks(consultant, case)
         if case.status is CaseStatus.READY_FOR_REVIEW and run.verdict == "eligible":
-            _submit_and_decide(consultant, case, i)
+            _review_submit_and_decide(consultant, manager, case, i)
     db.session.commit()
     return users, case_count
