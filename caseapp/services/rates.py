@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, TextIO
 
 from sqlalchemy import select
@@ -38,6 +39,15 @@ def _entity(rate: ExchangeRate) -> str:
 
 def _describe(rate: ExchangeRate) -> str:
     return f"{rate.currency} {rate.rate_date.isoformat()}: {format_rate(rate.rate)} ({rate.source})"
+
+
+def _readable(value: Any) -> str | None:
+    """As the audit shows it; a rate as written (7.8125), whichever database it came from."""
+    return format_rate(value) if isinstance(value, Decimal) else audit.display_value(value)
+
+
+def _snapshot(rate: ExchangeRate) -> dict[str, list[str | None]]:
+    return {f: [None, _readable(getattr(rate, f))] for f in RATE_FIELDS}
 
 
 def checked_rate(values: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +102,7 @@ def add_rate(actor: User, values: dict[str, Any]) -> ExchangeRate:
         rate = ExchangeRate(**checked, recorded_by_id=actor.id, recorded_at=utcnow())
         db.session.add(rate)
         db.session.flush()
-        audit.record(actor, "created", _entity(rate), audit.snapshot(rate, RATE_FIELDS))
+        audit.record(actor, "created", _entity(rate), _snapshot(rate))
         db.session.commit()
     except IntegrityError:
         # Someone added the same currency and day at the same moment.
@@ -113,7 +123,7 @@ def delete_rate(actor: User, rate: ExchangeRate) -> str:
     described = _describe(rate)
     try:
         audit.record(actor, "removed", _entity(rate),
-                     {f: [audit.display_value(getattr(rate, f)), None] for f in RATE_FIELDS})
+                     {f: [_readable(getattr(rate, f)), None] for f in RATE_FIELDS})
         db.session.delete(rate)
         db.session.commit()
     except Exception:
@@ -255,12 +265,15 @@ def import_rates(stream: TextIO, replace: bool = False,
                                     recorded_at=utcnow())
                 db.session.add(rate)
                 db.session.flush()
-                audit.record(actor, "imported", _entity(rate), audit.snapshot(rate, RATE_FIELDS))
+                audit.record(actor, "imported", _entity(rate), _snapshot(rate))
                 counts.added += 1
             else:
-                updated = audit.apply_changes(current, {
-                    "rate": row.values["rate"], "source": row.values["source"],
-                    "recorded_by_id": actor.id if actor else None, "recorded_at": utcnow()})
+                updated = {"rate": [_readable(current.rate), _readable(row.values["rate"])]}
+                if current.source != row.values["source"]:
+                    updated["source"] = [current.source, row.values["source"]]
+                current.rate, current.source = row.values["rate"], row.values["source"]
+                current.recorded_by_id = actor.id if actor else None
+                current.recorded_at = utcnow()
                 audit.record(actor, "replaced", _entity(current), updated)
                 counts.replaced += 1
         db.session.commit()
