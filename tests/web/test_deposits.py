@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -14,10 +15,18 @@ from caseapp import clock
 from caseapp.models import AuditEntry, Case, DepositEvidence, Role
 from caseapp.rules.vocab import EvidenceStatus
 from caseapp.rules.workflow import CaseStatus
-from caseapp.services.deposits import record_deposit, reject_deposit, verify_deposit
-from tests.factories import open_case
+from caseapp.services.deposits import (
+    RateConfirmation,
+    record_deposit,
+    reject_deposit,
+    update_deposit,
+    verify_deposit,
+)
+from tests.factories import add_reference_rate, open_case, upload_bank_statement
 
 STATEMENT_DATE = clock.today() - timedelta(days=10)
+RATE_DATE = STATEMENT_DATE - timedelta(days=2)
+REFERENCE = f"Reference rate 7.8125 (HKMA, {RATE_DATE.isoformat()})"
 
 
 def deposit_form(**overrides: str) -> dict[str, str]:
@@ -62,24 +71,37 @@ def _deposits_panel(page: str) -> str:
     return page[start:page.index("</section>", start)]
 
 
+@pytest.fixture(autouse=True)
+def reference_rates(app):
+    add_reference_rate("USD", "7.8125", RATE_DATE)
+
+
 @pytest.fixture
 def case(consultant):
     return open_case(consultant)
 
 
 @pytest.fixture
-def evidence(case, consultant):
-    return record_deposit(consultant, case, statement(), case.version)
+def bank_statement(case, consultant):
+    return upload_bank_statement(consultant, case, "hsbc-statement.pdf")
+
+
+@pytest.fixture
+def evidence(case, consultant, bank_statement):
+    """Pending evidence the consultant recorded, linked to its uploaded statement."""
+    return record_deposit(consultant, case, statement(document_id=bank_statement.id),
+                          case.version)
 
 
 # ---- recording -------------------------------------------------------------------------------
 
-def test_the_new_form_offers_hkd_first_at_a_rate_of_one(app, case, consultant_client):
+def test_the_new_form_offers_hkd_first_and_a_blank_rate(app, case, consultant_client):
     page = consultant_client.get(f"/cases/{case.reference}/deposits/new").get_data(as_text=True)
     options = re.findall(r'<option[^>]*value="([A-Z]{3})"', page)
     assert options[0] == "HKD" and "USD" in options and len(options) > 150
     rate = re.search(r'<input[^>]*name="rate_to_hkd"[^>]*>', page).group(0)
-    assert 'value="1"' in rate and 'type="text"' in rate  # commas survive the browser
+    assert 'value=""' in rate and 'type="text"' in rate  # commas survive the browser
+    assert "Leave it blank to use the reference rate" in page
     assert 'name="version" type="hidden" value="1"' in page
 
 
@@ -103,11 +125,20 @@ def test_recording_through_the_form_shows_the_statement_on_the_case_page(
     ("amount", "-5", "The amount must be more than zero."),
     ("amount", "0", "The amount must be more than zero."),
     ("amount", "100.123", "Enter the amount to at most 2 decimal places."),
-    ("amount", "lots", "Enter a number, such as 250000.00."),
-    ("amount", "NaN", "Enter a number, such as 250000.00."),
+    ("amount", "lots", "Enter the amount as a number, such as 250000.00."),
+    ("amount", "NaN", "Enter the amount as a number, such as 250000.00."),
+    ("amount", "Infinity", "Enter the amount as a number, such as 250000.00."),
+    ("amount", "1e5", "Write the amount in plain digits, such as 250000.00: an exponent "
+                      "(like 1e5) is not accepted."),
+    ("amount", "1,00,000.00", "Put thousands commas every three digits (1,250,000.00), or "
+                              "leave them out."),
     ("amount", "", "Enter the balance shown on the statement."),
-    ("amount", "99999999999999", "The amount cannot be more than 9,999,999,999,999.99."),
+    ("amount", "1000000000000", "The amount cannot be more than 999,999,999,999.99."),
+    ("amount", "999,999,999,999.99", "In HKD this is more than 999,999,999,999.99"),
+    ("rate_to_hkd", "7.8e0", "Write the rate in plain digits, such as 7.8125"),
     ("currency", "XYZ", "&#39;XYZ&#39; is not a known ISO 4217 currency code."),
+    ("currency", "XAU", "XAU is a precious metal, not a currency a bank account holds"),
+    ("currency", "USN", "USN is a fund code"),
     ("statement_date", (clock.today() + timedelta(days=1)).isoformat(),
      "This date cannot be in the future."),
     ("statement_date", "2026-02-30", "Enter a real date as YYYY-MM-DD."),
@@ -125,6 +156,7 @@ def test_an_invalid_deposit_form_shows_the_error_and_saves_nothing(
     page = response.get_data(as_text=True)
     assert message in page
     assert "Nothing was saved" in page
+    assert f'value="{value}"' in page or field == "currency"  # kept to correct
     assert _evidence_count(db) == 0
     assert db.session.get(Case, case.id).version == 1
 
@@ -184,18 +216,18 @@ def test_saving_the_edit_form_unchanged_keeps_the_verification(
 # ---- verifying and rejecting -----------------------------------------------------------------
 
 def test_the_verify_button_verifies_and_the_panel_says_by_whom(
-        app, db, consultant, case, evidence, consultant_client):
-    panel = _deposits_panel(_page(consultant_client, case))
+        app, db, manager, case, evidence, manager_client):
+    panel = _deposits_panel(_page(manager_client, case))
     verify_url = f"/cases/{case.reference}/deposits/{evidence.id}/verify"
     assert f'action="{verify_url}"' in panel and ">Verify</button>" in panel
-    response = consultant_client.post(verify_url, data={"version": str(case.version)})
+    response = manager_client.post(verify_url, data={"version": str(case.version)})
     assert response.status_code == 302
     stored = _reload(db, evidence)
-    assert stored.status is EvidenceStatus.VERIFIED and stored.verified_by_id == consultant.id
-    page = consultant_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert stored.status is EvidenceStatus.VERIFIED and stored.verified_by_id == manager.id
+    page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Deposit evidence verified" in page
     panel = _deposits_panel(page)
-    assert "Verified" in panel and "by Connie Consultant" in panel
+    assert "Verified" in panel and "by Mona Manager" in panel
     assert ">Verify</button>" not in panel  # nothing left to verify
 
 
@@ -249,7 +281,9 @@ def test_rejecting_asks_for_a_reason_and_shows_it_on_the_case_page(
 def test_a_manager_can_verify_evidence_on_any_case(app, db, manager, other_consultant,
                                                    manager_client):
     theirs = open_case(other_consultant)
-    evidence = record_deposit(other_consultant, theirs, statement(), theirs.version)
+    document = upload_bank_statement(other_consultant, theirs)
+    evidence = record_deposit(other_consultant, theirs, statement(document_id=document.id),
+                              theirs.version)
     response = manager_client.post(f"/cases/{theirs.reference}/deposits/{evidence.id}/verify",
                                    data={"version": str(theirs.version)})
     assert response.status_code == 302
@@ -257,16 +291,16 @@ def test_a_manager_can_verify_evidence_on_any_case(app, db, manager, other_consu
 
 
 def test_the_panels_buttons_carry_a_working_csrf_token(app, db, case, evidence,
-                                                       consultant_client):
+                                                       manager_client):
     app.config["WTF_CSRF_ENABLED"] = True
     verify_url = f"/cases/{case.reference}/deposits/{evidence.id}/verify"
-    assert consultant_client.post(verify_url, data={"version": str(case.version)}
-                                  ).status_code == 400
-    panel = _deposits_panel(_page(consultant_client, case))
+    assert manager_client.post(verify_url, data={"version": str(case.version)}
+                               ).status_code == 400
+    panel = _deposits_panel(_page(manager_client, case))
     verify_form = panel[panel.index(f'action="{verify_url}"'):]
     token = re.search(r'name="csrf_token" value="([^"]+)"', verify_form).group(1)
     version = re.search(r'name="version" value="(\d+)"', verify_form).group(1)
-    response = consultant_client.post(verify_url, data={"csrf_token": token, "version": version})
+    response = manager_client.post(verify_url, data={"csrf_token": token, "version": version})
     assert response.status_code == 302
     assert _reload(db, evidence).status is EvidenceStatus.VERIFIED
 
@@ -339,9 +373,17 @@ def test_a_closed_case_shows_its_evidence_without_actions(app, db, case, evidenc
 # ---- the case page stays cheap ---------------------------------------------------------------
 
 def _add_reviewed_statements(case, recorder, verifier, rejecter):
-    """Three statements by ``recorder``: one left pending, one verified, one rejected."""
-    _, verified, rejected = [record_deposit(recorder, case, statement(), case.version)
-                             for _ in range(3)]
+    """Three statements by ``recorder`` (a manager) with their uploaded statement: one
+    pending at a rate the recorder confirmed and the rejecter edited since, one verified,
+    one rejected."""
+    document = upload_bank_statement(recorder, case)
+    linked = statement(document_id=document.id)
+    pending = record_deposit(recorder, case, {**linked, "rate_to_hkd": Decimal("7.00")},
+                             case.version, RateConfirmation(True, "The bank's rate."))
+    verified, rejected = [record_deposit(recorder, case, linked, case.version)
+                          for _ in range(2)]
+    update_deposit(rejecter, case, pending, {**linked, "rate_to_hkd": Decimal("7.00"),
+                                             "bank": "Citibank"}, case.version)
     verify_deposit(verifier, case, verified, case.version)
     reject_deposit(rejecter, case, rejected, "Blurred.", case.version)
 
@@ -358,7 +400,7 @@ def _statements_for_case_page(db, client, case, count_statements) -> int:
 
 def test_the_case_page_statement_count_does_not_grow_with_the_evidence(
         app, db, consultant, manager, make_user, case, consultant_client, count_statements):
-    _add_reviewed_statements(case, consultant, manager, manager)
+    _add_reviewed_statements(case, manager, make_user(Role.MANAGER), make_user(Role.MANAGER))
     with_three = _statements_for_case_page(db, consultant_client, case, count_statements)
     case = db.session.get(Case, case.id)  # the session was replaced
     # Other people record and review these: many rows and many users, more than the history
@@ -370,12 +412,274 @@ def test_the_case_page_statement_count_does_not_grow_with_the_evidence(
 
 
 def test_every_deposit_change_is_in_the_case_history(app, db, consultant, case, evidence,
-                                                     consultant_client):
-    consultant_client.post(f"/cases/{case.reference}/deposits/{evidence.id}/verify",
-                           data={"version": str(case.version)})
+                                                     consultant_client, manager_client):
+    manager_client.post(f"/cases/{case.reference}/deposits/{evidence.id}/verify",
+                        data={"version": str(case.version)})
     actions = [e.action for e in db.session.scalars(
         select(AuditEntry).where(AuditEntry.entity == f"deposit:{evidence.id}")
         .order_by(AuditEntry.id))]
     assert actions == ["created", "verified"]
     page = _page(consultant_client, case)
     assert f"verified deposit evidence #{evidence.id}" in page
+
+
+# ---- four-eyes on the page ---------------------------------------------------------------------
+
+def test_the_recorder_is_not_offered_verify_or_reject_and_is_told_why(
+        app, db, case, evidence, consultant_client):
+    panel = _deposits_panel(_page(consultant_client, case))
+    assert "Recorded by you: another colleague verifies it." in panel
+    assert ">Verify</button>" not in panel and ">Reject<" not in panel
+    assert ">Edit<" in panel
+
+
+@pytest.mark.parametrize("action", ["verify", "reject"])
+def test_a_forged_review_by_the_recorder_is_refused(app, db, case, evidence, consultant_client,
+                                                    action):
+    url = f"/cases/{case.reference}/deposits/{evidence.id}/{action}"
+    version = db.session.get(Case, case.id).version
+    response = consultant_client.post(url, data={"version": str(version), "reason": "Blurred."},
+                                      follow_redirects=True)
+    page = response.get_data(as_text=True)
+    verb = "verifies" if action == "verify" else "rejects"
+    assert f"Recorded by you: another colleague {verb} it." in page
+    assert _reload(db, evidence).status is EvidenceStatus.PENDING
+    assert db.session.get(Case, case.id).version == version
+
+
+def test_a_colleague_who_edited_the_figures_may_not_review_them(
+        app, db, case, evidence, admin, manager, client_for):
+    update_deposit(admin, case, evidence, statement(bank="Citibank"), case.version)
+    panel = _deposits_panel(_page(client_for(manager), case))
+    assert "last edited by Ada Admin" in panel and ">Verify</button>" in panel
+    editor = client_for(admin)
+    response = editor.post(f"/cases/{case.reference}/deposits/{evidence.id}/verify",
+                           data={"version": str(db.session.get(Case, case.id).version)},
+                           follow_redirects=True)
+    assert "Not verified: Last edited by you: another colleague verifies it." in (
+        response.get_data(as_text=True))
+    assert _reload(db, evidence).status is EvidenceStatus.PENDING
+
+
+def test_without_four_eyes_the_recorder_verifies(app, db, consultant, case, evidence,
+                                                 consultant_client):
+    app.config["DEPOSIT_FOUR_EYES"] = False
+    panel = _deposits_panel(_page(consultant_client, case))
+    assert ">Verify</button>" in panel and "another colleague" not in panel
+    response = consultant_client.post(f"/cases/{case.reference}/deposits/{evidence.id}/verify",
+                                      data={"version": str(case.version)})
+    assert response.status_code == 302
+    assert _reload(db, evidence).verified_by_id == consultant.id
+
+
+# ---- the linked bank statement -----------------------------------------------------------------
+
+def test_the_form_offers_the_cases_current_bank_statements_only(
+        app, db, consultant, case, bank_statement, consultant_client):
+    from caseapp.models import DocumentKind
+    from caseapp.services.cases import VersionCheck
+    from caseapp.services.documents import replace_document, upload_document
+    from tests.factories import pdf_statement
+
+    old = upload_bank_statement(consultant, case, "old-statement.pdf")
+    replace_document(consultant, case, old, "march.pdf", io.BytesIO(pdf_statement("m")),
+                     VersionCheck.SKIP)
+    upload_document(consultant, case, DocumentKind.PASSPORT, "passport.pdf",
+                    io.BytesIO(pdf_statement("p")), VersionCheck.SKIP)
+    upload_bank_statement(consultant, open_case(consultant), "someone-elses.pdf")
+    page = consultant_client.get(f"/cases/{case.reference}/deposits/new").get_data(as_text=True)
+    select_html = page[page.index('name="document_id"'):]
+    select_html = select_html[:select_html.index("</select>")]
+    labels = re.findall(r"<option[^>]*>([^<]*)</option>", select_html)
+    assert labels[0] == "— not linked yet —"
+    assert [label.split(" · ")[0] for label in labels[1:]] == ["march.pdf",
+                                                               "hsbc-statement.pdf"]
+
+
+def test_recording_with_a_linked_statement_shows_a_download_link(
+        app, db, case, bank_statement, consultant_client):
+    response = consultant_client.post(f"/cases/{case.reference}/deposits/new", data=deposit_form(
+        document_id=str(bank_statement.id), version=str(case.version)))
+    assert response.status_code == 302
+    stored = db.session.scalars(select(DepositEvidence)).one()
+    assert stored.document_id == bank_statement.id
+    panel = _deposits_panel(_page(consultant_client, case))
+    download = f"/cases/{case.reference}/documents/{bank_statement.id}/download"
+    assert f'href="{download}">hsbc-statement.pdf</a>' in panel
+    assert consultant_client.get(download).status_code == 200
+
+
+def test_a_forged_document_of_another_case_is_refused_beside_the_field(
+        app, db, consultant, case, consultant_client):
+    theirs = upload_bank_statement(consultant, open_case(consultant))
+    response = consultant_client.post(f"/cases/{case.reference}/deposits/new", data=deposit_form(
+        document_id=str(theirs.id), version=str(case.version)))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Choose one of this case&#39;s uploaded bank statements." in page
+    assert 'value="100000.00"' in page
+    assert _evidence_count(db) == 0
+
+
+def test_unlinked_evidence_says_what_to_do_and_can_be_linked_on_edit(
+        app, db, consultant, manager, case, bank_statement, consultant_client, manager_client):
+    unlinked = record_deposit(consultant, case, statement(), case.version)
+    panel = _deposits_panel(_page(manager_client, case))
+    assert "not linked" in panel
+    assert "Link the bank statement this evidence comes from before verifying it." in panel
+    assert ">Verify</button>" not in panel
+    verify_url = f"/cases/{case.reference}/deposits/{unlinked.id}/verify"
+    page = manager_client.post(verify_url, data={"version": str(case.version)},
+                               follow_redirects=True).get_data(as_text=True)
+    assert ("Not verified: Link the bank statement this evidence comes from before verifying "
+            "it.") in page
+    assert _reload(db, unlinked).status is EvidenceStatus.PENDING
+
+    response = consultant_client.post(
+        f"/cases/{case.reference}/deposits/{unlinked.id}/edit",
+        data=deposit_form(document_id=str(bank_statement.id),
+                          version=str(db.session.get(Case, case.id).version)))
+    assert response.status_code == 302
+    assert _reload(db, unlinked).document_id == bank_statement.id
+    assert manager_client.post(verify_url, data={
+        "version": str(db.session.get(Case, case.id).version)}).status_code == 302
+    assert _reload(db, unlinked).status is EvidenceStatus.VERIFIED
+
+
+# ---- the rate and the reference rate -----------------------------------------------------------
+
+def test_a_blank_rate_takes_the_reference_rate(app, db, case, consultant_client):
+    response = consultant_client.post(f"/cases/{case.reference}/deposits/new",
+                                      data=deposit_form(rate_to_hkd=""))
+    assert response.status_code == 302
+    stored = db.session.scalars(select(DepositEvidence)).one()
+    assert stored.rate_to_hkd == Decimal("7.8125") and stored.amount_hkd == Decimal("781250.00")
+
+
+def test_a_rate_far_from_the_reference_is_refused_beside_the_field(app, db, case,
+                                                                     consultant_client):
+    response = consultant_client.post(f"/cases/{case.reference}/deposits/new",
+                                      data=deposit_form(rate_to_hkd="7.00"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    rate_field = page[page.index('for="rate_to_hkd"'):page.index('name="document_id"')]
+    assert (f"7.00 is 10.4% below the reference rate 7.8125 (HKMA, {RATE_DATE.isoformat()}); "
+            "the most allowed is 2%. A manager can confirm a different rate with a reason."
+            ) in rate_field
+    assert 'value="7.00"' in rate_field  # kept
+    assert REFERENCE in rate_field  # shown without JavaScript
+    assert "Confirm this rate" not in page  # a consultant cannot
+    assert _evidence_count(db) == 0
+
+
+def test_a_rate_within_the_tolerance_is_recorded(app, db, case, consultant_client):
+    response = consultant_client.post(f"/cases/{case.reference}/deposits/new",
+                                      data=deposit_form(rate_to_hkd="7.70"))
+    assert response.status_code == 302
+    assert db.session.scalars(select(DepositEvidence)).one().rate_to_hkd == Decimal("7.70")
+
+
+def test_a_consultant_forging_the_confirmation_is_refused(app, db, case, consultant_client):
+    response = consultant_client.post(f"/cases/{case.reference}/deposits/new", data=deposit_form(
+        rate_to_hkd="7.00", confirm_rate="y", confirm_reason="Trust me."))
+    page = response.get_data(as_text=True)
+    assert "Only a manager or an admin can confirm a rate away from the reference rate." in page
+    assert "10.4% below the reference rate" in page
+    assert _evidence_count(db) == 0
+
+
+def test_a_manager_confirms_a_rate_with_a_reason_and_the_panel_shows_it(
+        app, db, manager, case, bank_statement, manager_client):
+    url = f"/cases/{case.reference}/deposits/new"
+    form_page = manager_client.get(url).get_data(as_text=True)
+    assert "Confirm this rate" in form_page and "more than 2% away" in form_page
+    response = manager_client.post(url, data=deposit_form(
+        rate_to_hkd="7.00", confirm_rate="y", confirm_reason=" "))
+    page = response.get_data(as_text=True)
+    assert "Say why this rate stands" in page and _evidence_count(db) == 0
+    response = manager_client.post(url, data=deposit_form(
+        rate_to_hkd="7.00", confirm_rate="y", confirm_reason="The bank's own rate.",
+        document_id=str(bank_statement.id), version=str(case.version)))
+    assert response.status_code == 302
+    stored = db.session.scalars(select(DepositEvidence)).one()
+    assert stored.rate_confirmed_by_id == manager.id
+    assert stored.rate_confirmation_reason == "The bank's own rate."
+    panel = _deposits_panel(_page(manager_client, case))
+    assert "rate confirmed by Mona Manager" in panel and "The bank&#39;s own rate." in panel
+    assert f"reference 7.8125 ({RATE_DATE.isoformat()})" in panel
+
+
+def test_the_edit_form_shows_the_reference_rate(app, db, case, evidence, consultant_client):
+    page = consultant_client.get(f"/cases/{case.reference}/deposits/{evidence.id}/edit"
+                                 ).get_data(as_text=True)
+    assert REFERENCE in page
+
+
+def test_the_form_loads_its_script_from_the_app(app, case, consultant_client):
+    page = consultant_client.get(f"/cases/{case.reference}/deposits/new").get_data(as_text=True)
+    assert '<script src="/static/deposit-rate.js" defer></script>' in page
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) is None  # no inline script
+    assert 'data-reference-rate-url="/deposits/reference-rate"' in page
+    script = consultant_client.get("/static/deposit-rate.js")
+    assert script.status_code == 200
+    assert 'getElementById("rate-reference")' in script.get_data(as_text=True)
+
+
+# ---- the reference-rate look-up ----------------------------------------------------------------
+
+def test_the_look_up_gives_the_rate_of_the_day_or_the_latest_before(app, consultant_client):
+    answer = consultant_client.get(
+        f"/deposits/reference-rate?currency=usd&date={STATEMENT_DATE.isoformat()}").get_json()
+    assert answer == {"currency": "USD", "date": STATEMENT_DATE.isoformat(), "rate": "7.8125",
+                      "rate_date": RATE_DATE.isoformat(), "source": "HKMA", "label": REFERENCE}
+
+
+def test_the_look_up_says_when_there_is_no_rate_and_hkd_is_one(app, manager_client):
+    day = STATEMENT_DATE.isoformat()
+    none = manager_client.get(f"/deposits/reference-rate?currency=SGD&date={day}").get_json()
+    assert none["rate"] is None
+    assert none["label"] == f"No reference rate for SGD on or before {day}."
+    hkd = manager_client.get(f"/deposits/reference-rate?currency=HKD&date={day}").get_json()
+    assert hkd["rate"] == "1" and hkd["label"] == "HKD is always 1."
+    early = (RATE_DATE - timedelta(days=1)).isoformat()
+    assert manager_client.get(f"/deposits/reference-rate?currency=USD&date={early}"
+                              ).get_json()["rate"] is None
+
+
+@pytest.mark.parametrize("query", ["currency=XAU&date=2026-01-01", "currency=&date=2026-01-01",
+                                   "currency=USD&date=20260101", "currency=USD&date=nope",
+                                   "currency=USD", "currency=USD&date=2999-01-01"])
+def test_the_look_up_refuses_bad_questions_plainly(app, consultant_client, query):
+    response = consultant_client.get(f"/deposits/reference-rate?{query}")
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_the_look_up_needs_signing_in(app):
+    response = app.test_client().get("/deposits/reference-rate?currency=USD&date=2026-01-01")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# ---- currencies --------------------------------------------------------------------------------
+
+def test_metals_units_and_fund_codes_are_not_offered(app, case, consultant_client):
+    page = consultant_client.get(f"/cases/{case.reference}/deposits/new").get_data(as_text=True)
+    offered = set(re.findall(r'<option[^>]*value="([A-Z]{3})"', page))
+    assert {"XAU", "XAG", "XDR", "XTS", "XXX", "BOV", "CLF", "USN"}.isdisjoint(offered)
+    assert {"XAF", "XCD", "XOF", "XPF"} <= offered
+
+
+# ---- versions on the deposit form ----------------------------------------------------------------
+
+@pytest.mark.parametrize("version", [None, "", "abc", "1"])
+def test_an_edit_without_its_current_version_changes_nothing(
+        app, db, case, evidence, bank_statement, consultant_client, version):
+    data = deposit_form(bank="Citibank", document_id=str(bank_statement.id))
+    data.pop("version")
+    if version is not None:
+        data["version"] = version
+    response = consultant_client.post(f"/cases/{case.reference}/deposits/{evidence.id}/edit",
+                                      data=data)
+    page = response.get_data(as_text=True)
+    assert "while you were editing" in page
+    assert 'value="Citibank"' in page  # kept to send again
+    assert _reload(db, evidence).bank == "HSBC"
