@@ -27,7 +27,7 @@ def _forms(case, dependant_id, evidence_id, document_id):
     base = f"/cases/{case.reference}"
     strip = lambda form: {k: v for k, v in form.items() if k != "version"}  # noqa: E731
     return {
-        "applicant": (f"{base}/applicant", strip(applicant_form(phone="+852 9111 2222")), False),
+        "applicant": (f"{base}/applicant", strip(applicant_form(phone="+852 2123 4567")), False),
         "details": (f"{base}/details", {"planned_submission_date": "2030-01-01"}, False),
         "new dependant": (f"{base}/dependants/new", strip(dependant_form()), False),
         "edit dependant": (f"{base}/dependants/{dependant_id}",
