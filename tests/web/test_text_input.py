@@ -4,7 +4,9 @@ or a 500, and nothing is saved."""
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -301,6 +303,19 @@ def test_other_query_arguments_with_invisible_characters_are_ignored(
                  f"/cases/{case.reference}/documents/upload"):
         response = consultant_client.get(path, query_string={name: f"x{bad}y"})
         assert response.status_code == 200, path
+
+
+@pytest.mark.parametrize("sort", ["reference", "name", "consultant", "verdict", "-status"])
+def test_a_forged_cursor_with_a_nul_shows_the_first_page(app, consultant, consultant_client,
+                                                         sort):
+    case = open_case(consultant)
+    width = {"name": 3, "consultant": 3}.get(sort, 2)
+    values = [f"a{NUL}b"] * (width - 1) + [1]
+    token = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    for name in ("after", "before"):
+        response = consultant_client.get("/", query_string={"sort": sort, name: token})
+        assert response.status_code == 200
+        assert case.reference in _page(response)
 
 
 # ---- every route -------------------------------------------------------------------------------

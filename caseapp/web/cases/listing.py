@@ -19,7 +19,13 @@ from caseapp.queries.case_filters import (
     ParsedFilters,
     parse_filters,
 )
-from caseapp.queries.case_list import PageRequest, case_page, parse_sort, sort_options
+from caseapp.queries.case_list import (
+    PageRequest,
+    case_page,
+    decode_cursor,
+    parse_sort,
+    sort_options,
+)
 from caseapp.queries.users import consultants_for_filter
 from caseapp.queries.views import saved_views_for
 from caseapp.rules.workflow import CaseStatus
@@ -74,8 +80,8 @@ def index() -> str:
     sort = parse_sort(request.args.get("sort"))
     page = case_page(user, parsed.filters, PageRequest(
         sort=sort,
-        after=request.args.get("after"),
-        before=request.args.get("before"),
+        after=cursor_arg("after", sort),
+        before=cursor_arg("before", sort),
         last=request.args.get("last") == "1",
         per_page=int(current_app.config["CASES_PER_PAGE"]),
     ))
@@ -84,6 +90,16 @@ def index() -> str:
         typed=typed_without_unsafe(request.args), links=ListLinks(parsed.filters, page.sort),
         **list_choices(user),
     )
+
+
+def cursor_arg(name: str, sort: str) -> str | None:
+    """A page cursor from the query string, or None (the first page) for one the list could
+    not have made: a forged cursor may carry a NUL, which PostgreSQL refuses in text."""
+    token = request.args.get(name)
+    values = decode_cursor(sort, token)
+    if values is None or any(isinstance(v, str) and "\x00" in v for v in values):
+        return None
+    return token
 
 
 def typed_without_unsafe(args: MultiDict[str, str]) -> MultiDict[str, str]:
