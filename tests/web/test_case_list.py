@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,7 +18,7 @@ from caseapp.services import cases as case_service
 from caseapp.services import deposits as deposit_service
 from caseapp.services.checks import run_checks
 from caseapp.services.workflow import move_status
-from tests.factories import dependant_values, open_case
+from tests.factories import dependant_values, hkd_statement, open_case, record_linked_deposit
 
 REFERENCE = re.compile(r'href="/cases/(QM-\d{4}-\d{6})"')
 
@@ -104,10 +103,7 @@ def test_nationality_family_and_waiting_filters(app, db, consultant, manager, co
     assert refs(consultant_client, "/?family=family") == [indian.reference]
     assert refs(consultant_client, "/?family=single") == [malaysian.reference]
     # Waiting on deposit evidence: nothing verified yet. Verified evidence takes it off.
-    evidence = deposit_service.record_deposit(consultant, malaysian, {
-        "amount": Decimal("300000"), "currency": "HKD", "rate_to_hkd": Decimal("1"),
-        "statement_date": clock.today() - timedelta(days=3), "bank": "HSBC",
-        "account_holder": "Mei Ling Tan"}, malaysian.version)
+    evidence = record_linked_deposit(consultant, malaysian, hkd_statement("300000"))
     assert set(refs(consultant_client, "/?waiting=deposit")) == {
         malaysian.reference, indian.reference}
     deposit_service.verify_deposit(manager, malaysian, evidence, malaysian.version)

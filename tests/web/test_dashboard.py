@@ -8,7 +8,6 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,10 +24,10 @@ from caseapp.queries.dashboard import MonthRange
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services import users as user_service
 from caseapp.services.checks import run_checks
-from caseapp.services.deposits import record_deposit, verify_deposit
 from caseapp.services.submission import review_case, submit_case
 from caseapp.services.workflow import move_status
 from caseapp.web.charts import Group, bar_chart, column_chart, nice_scale, shorten
+from tests import factories
 from tests.factories import open_case
 
 S = CaseStatus
@@ -111,12 +110,8 @@ def submit(manager, case) -> None:
 
 
 def verified_deposit(consultant, manager, case, hkd: str = "300000.00") -> None:
-    evidence = record_deposit(consultant, case, {
-        "amount": Decimal(hkd), "currency": "HKD", "rate_to_hkd": Decimal("1"),
-        "statement_date": clock.today() - timedelta(days=5), "bank": "HSBC",
-        "account_holder": "Mei Ling Tan",
-    }, case.version)
-    verify_deposit(manager, case, evidence, case.version)
+    # Four-eyes: recorded (with its uploaded statement) by the consultant, verified by another.
+    factories.verified_deposit(consultant, manager, case, factories.hkd_statement(hkd))
 
 
 def set_columns(db, case, **values) -> None:

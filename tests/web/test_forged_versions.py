@@ -15,7 +15,13 @@ from caseapp.services import cases as case_service
 from caseapp.services import deposits as deposit_service
 from caseapp.services.cases import VersionCheck
 from caseapp.services.documents import upload_document
-from tests.factories import applicant_form, dependant_form, dependant_values, open_case
+from tests.factories import (
+    add_reference_rate,
+    applicant_form,
+    dependant_form,
+    dependant_values,
+    open_case,
+)
 from tests.services.test_documents import pdf_bytes, png_bytes
 from tests.web.test_deposits import deposit_form, statement
 
@@ -55,9 +61,12 @@ def test_a_form_without_its_version_changes_nothing(app, db, consultant, manager
                                                     form_name, forged):
     case = open_case(consultant)
     dependant = case_service.add_dependant(consultant, case, dependant_values(), case.version)
-    evidence = deposit_service.record_deposit(consultant, case, statement(), case.version)
-    document = upload_document(consultant, case, DocumentKind.PASSPORT, "p.pdf",
+    # The bank statement the evidence comes from (verifying needs it) and its reference rate.
+    document = upload_document(consultant, case, DocumentKind.BANK_STATEMENT, "s.pdf",
                                io.BytesIO(pdf_bytes()), VersionCheck.SKIP)
+    add_reference_rate("USD", "7.8125", statement()["statement_date"])
+    evidence = deposit_service.record_deposit(
+        consultant, case, statement(document_id=document.id), case.version)
     version = db.session.get(Case, case.id).version
     assert version == 4
     audit_before = db.session.scalar(select(func.count(AuditEntry.id)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -12,13 +11,14 @@ from caseapp.services.deposits import MAX_RATE, RATE_PLACES
 from caseapp.services.rates import MAX_SOURCE_LENGTH
 from caseapp.web.deposits.forms import CurrencyField, ExactDecimalField, positive_decimal
 from caseapp.web.fields import FriendlyDateField, not_in_future
+from caseapp.web.textcheck import SafeTextForm
 
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class RateForm(FlaskForm):
+class RateForm(SafeTextForm):
     """One reference rate: HKD for one unit of a currency on a day, and where it comes from."""
 
     currency = CurrencyField("Currency", without_hkd=True, default="USD")
@@ -41,5 +41,5 @@ class RateForm(FlaskForm):
                 "rate": self.rate.data, "source": self.source.data}
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(SafeTextForm):
     """The delete button: CSRF only."""
