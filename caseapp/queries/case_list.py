@@ -129,6 +129,8 @@ def _decode_value(raw: Any, type_: TypeEngine[Any]) -> Any:
         return raw
     if not isinstance(raw, str):
         raise ValueError("not text")
+    if "\x00" in raw:  # never in a stored name; PostgreSQL refuses it in a comparison
+        raise ValueError("NUL in cursor text")
     return raw
 
 
