@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
@@ -202,8 +202,17 @@ def _text_error(value: str, what: str) -> str | None:
 
 def tolerance_percent() -> Decimal:
     """How far (in percent, either way) a recorded rate may stray from the reference rate."""
-    return Decimal(str(current_app.config.get("DEPOSIT_RATE_TOLERANCE_PERCENT")
-                       or DEFAULT_TOLERANCE_PERCENT))
+    setting = str(current_app.config.get("DEPOSIT_RATE_TOLERANCE_PERCENT")
+                  or DEFAULT_TOLERANCE_PERCENT)
+    try:
+        tolerance = Decimal(setting)
+    except InvalidOperation:
+        tolerance = Decimal("NaN")
+    if not tolerance.is_finite() or tolerance < 0:
+        # A misconfiguration, not a user's error: say which setting to fix.
+        raise RuntimeError("DEPOSIT_RATE_TOLERANCE_PERCENT must be a number of percent, such "
+                           f"as 2, not {setting!r}")
+    return tolerance
 
 
 def reference_for(currency: str, on_date: date) -> ReferenceRate | None:

@@ -673,3 +673,9 @@ def test_plain_decimals_are_read_exactly(text, number):
 def test_anything_else_is_refused_with_a_message(text, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         read_plain_decimal(text, "amount", "250000.00")
+
+
+def test_a_misconfigured_tolerance_names_the_setting(app, consultant, case):
+    app.config["DEPOSIT_RATE_TOLERANCE_PERCENT"] = "two"
+    with pytest.raises(RuntimeError, match="DEPOSIT_RATE_TOLERANCE_PERCENT must be a number"):
+        record_deposit(consultant, case, statement(rate_to_hkd=Decimal("7.00")), case.version)
