@@ -53,6 +53,7 @@ from caseapp.services.cases import (
 )
 from caseapp.services.checks import configured_rule_set, latest_run
 from caseapp.services.errors import NotAllowed, ValidationFailed
+from caseapp.services.people import UNSAFE_TEXT_MESSAGE, has_unsafe_characters
 from caseapp.services.workflow import may_override, submission_readiness
 
 MAX_COMMENT_LENGTH = 2000
@@ -172,12 +173,17 @@ def _ensure_reviewer(actor: User, case: Case, doing: str) -> None:
         raise NotAllowed(f"The case's own consultant cannot {doing}: another manager does.")
 
 
-def _comment(text: str, field: str, missing: str) -> str:
-    text = (text or "").strip()
-    if not text:
+def _text(value: str | None, field: str, missing: str | None,
+          maximum: int = MAX_COMMENT_LENGTH) -> str:
+    """Trimmed text for ``field``: required unless ``missing`` is None, at most ``maximum``
+    characters, no invisible control or text-direction characters (line breaks are fine)."""
+    text = (value or "").strip()
+    if not text and missing is not None:
         raise ValidationFailed({field: [missing]})
-    if len(text) > MAX_COMMENT_LENGTH:
-        raise ValidationFailed({field: [f"Keep it to {MAX_COMMENT_LENGTH} characters."]})
+    if len(text) > maximum:
+        raise ValidationFailed({field: [f"Keep it to {maximum} characters."]})
+    if has_unsafe_characters(text, multi_line=True):
+        raise ValidationFailed({field: [UNSAFE_TEXT_MESSAGE]})
     return text
 
 
@@ -196,8 +202,8 @@ def review_case(
                          f"{case.status.label.lower()}.")
     _ensure_reviewer(actor, case, "review a case")
     outcome = ReviewOutcome(outcome)
-    comment = _comment(comment, "comment", "Say what you checked (approving) or what to fix "
-                       "(returning).")
+    comment = _text(comment, "comment", "Say what you checked (approving) or what to fix "
+                    "(returning).")
     if outcome is ReviewOutcome.APPROVED:
         check_version(case, expected_version)
         review = Review(case_id=case.id, outcome=outcome, comment=comment,
@@ -341,15 +347,12 @@ def submit_case(
     blocking = [g for g in failing if not g.overridable]
     if blocking:
         raise NotAllowed("Not ready to submit: " + " ".join(g.message for g in blocking))
-    reason = (reason or "").strip()
+    reason = _text(reason, "reason", None)
     if failing and not override:
         raise NotAllowed("Not ready to submit: " + " ".join(g.message for g in failing)
                          + " A manager may override with a written reason.")
     if failing and not reason:
         raise ValidationFailed({"reason": ["An override needs a written reason."]})
-    if len(reason) > MAX_COMMENT_LENGTH:
-        raise ValidationFailed({"reason": [f"Keep the reason to {MAX_COMMENT_LENGTH} "
-                                           "characters."]})
     text, digest = _freeze(submission_content(actor, case, number, day, failing))
 
     def change() -> SubmissionPackage:
@@ -405,11 +408,7 @@ def open_information_request(
         raise NotAllowed("A request for further information is already open on this case: "
                          "send its reply first.")
     asked = _sent_on(requested_on, "requested_on", case.submitted_on, "of ImmD's request")
-    details = (details or "").strip()
-    if not details:
-        raise ValidationFailed({"details": ["Say what ImmD asked for."]})
-    if len(details) > MAX_DETAILS_LENGTH:
-        raise ValidationFailed({"details": [f"Keep it to {MAX_DETAILS_LENGTH} characters."]})
+    details = _text(details, "details", "Say what ImmD asked for.", MAX_DETAILS_LENGTH)
     if not isinstance(due_on, date):
         raise ValidationFailed({"due_on": ["Enter the date ImmD wants the reply by."]})
     if due_on < asked:
@@ -446,9 +445,7 @@ def save_reply_notes(
     expected_version: ExpectedVersion,
 ) -> dict[str, list[str | None]]:
     _ensure_open(case, request)
-    notes = (notes or "").strip()
-    if len(notes) > MAX_DETAILS_LENGTH:
-        raise ValidationFailed({"notes": [f"Keep the notes to {MAX_DETAILS_LENGTH} characters."]})
+    notes = _text(notes, "notes", None, MAX_DETAILS_LENGTH)
     if notes == request.reply_notes:
         return {}
 
@@ -520,11 +517,7 @@ def log_correspondence(
     grows, so a decided (closed) case still takes ImmD's letters."""
     _ensure_lodged(case)
     day = _sent_on(dated, "dated", None, "of the letter")
-    summary = (summary or "").strip()
-    if not summary:
-        raise ValidationFailed({"summary": ["Say what the letter says."]})
-    if len(summary) > MAX_DETAILS_LENGTH:
-        raise ValidationFailed({"summary": [f"Keep it to {MAX_DETAILS_LENGTH} characters."]})
+    summary = _text(summary, "summary", "Say what the letter says.", MAX_DETAILS_LENGTH)
 
     def change() -> Correspondence:
         entry = Correspondence(

@@ -395,3 +395,12 @@ def test_an_open_request_needs_attention_a_week_before_its_reply_is_due(
     service.save_reply_notes(consultant, case, request, "Returns attached.", case.version)
     service.send_reply(consultant, case, request, today, case.version)
     assert reason not in [text for _, text in case.attention_reasons]
+
+
+@pytest.mark.parametrize("bad", ["ok\x00", "ok\u202e", "ok\u200f"])
+def test_review_and_letter_texts_refuse_invisible_characters(db, consultant, manager, bad):
+    case = ready_for_review(db, consultant)
+    with pytest.raises(ValidationFailed) as refused:
+        service.review_case(manager, case, ReviewOutcome.APPROVED, bad, case.version)
+    assert "invisible" in refused.value.errors["comment"][0]
+    assert db.session.query(Review).count() == 0
