@@ -169,6 +169,7 @@ def run_checks_command(reference: str | None, all_open: bool, as_email: str | No
 def format_result(reference: str, result: CheckResult) -> str:
     """The check result as plain text, in the order the case page shows it."""
     lines = [f"{reference}: {result.verdict.label.upper()} ({result.summary})",
+             *(f"  {item.line}" for item in result.headline),
              f"Rule set {result.rule_set_version}, checked as of {result.check_date}", ""]
     for rule in result.prerequisites:
         lines.append(f"  {rule.code} {rule.title:<28} {rule.outcome.label:<20} {rule.reason}")

@@ -79,6 +79,9 @@ def test_checks_run_prints_the_result_of_one_case(app, db, consultant):
     result = _cli(app, "checks", "run", case.reference, "--as", consultant.email)
     assert result.exit_code == 0, result.output
     assert f"{case.reference}: INCOMPLETE" in result.output
+    # The headline under the verdict, as on the page: each prerequisite not a pass.
+    header = result.output.split("Rule set")[0]
+    assert "  P2 Financial capability: " in header
     assert "P2 Financial capability" in result.output and "General Points Test" in result.output
     run = db.session.scalars(select(CheckRun)).one()
     assert run.run_by_id == consultant.id
