@@ -192,6 +192,24 @@ class Applicant(Base):
     other_foreign_language: Mapped[Answer] = _answer("other_foreign_language")
     hk_permanent_resident_family: Mapped[Answer] = _answer("hk_permanent_resident_family")
 
+    # For the General Points Test since 1 November 2024 (12 criteria, at least 6 met). Money
+    # is kept as on the evidence (amount, currency, rate) with its HKD value, as for deposits.
+    degree_eligible_university: Mapped[Answer] = _answer("degree_eligible_university")
+    degree_stem: Mapped[Answer] = _answer("degree_stem")
+    two_languages: Mapped[Answer] = _answer("two_languages")
+    multinational_work_years: Mapped[int | None]
+    sector_work_years: Mapped[int | None]
+    international_work_years: Mapped[int | None]
+    income_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    income_currency: Mapped[str | None] = mapped_column(String(3))
+    income_rate_to_hkd: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
+    income_hkd: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    profit_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    profit_currency: Mapped[str | None] = mapped_column(String(3))
+    profit_rate_to_hkd: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
+    profit_hkd: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    owns_listed_company: Mapped[Answer] = _answer("owns_listed_company")
+
     # For the Achievement-based Points Test: the consultant asserts it, the system records it.
     achievement_claim: Mapped[Answer] = _answer("achievement_claim")
     achievement_description: Mapped[str] = mapped_column(Text, default="", server_default="")
