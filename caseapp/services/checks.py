@@ -43,9 +43,12 @@ RULE_SET_SETTINGS = {
     "DEPOSIT_FRESHNESS_MONTHS": "deposit_freshness_months",
     "PASSPORT_WARNING_MONTHS": "passport_warning_months",
 }
-_APPLICANT_FACT_FIELDS = [
-    name for name in ApplicantFacts.__dataclass_fields__ if hasattr(Applicant, name)
-]
+# Facts named differently from their column: fact -> Applicant attribute.
+_FACT_COLUMNS = {"business_profit_hkd": "profit_hkd"}
+_APPLICANT_FACT_FIELDS = {
+    name: _FACT_COLUMNS.get(name, name) for name in ApplicantFacts.__dataclass_fields__
+    if hasattr(Applicant, _FACT_COLUMNS.get(name, name))
+}
 
 
 def configured_rule_set() -> RuleSet:
@@ -63,7 +66,11 @@ def configured_rule_set() -> RuleSet:
 
 
 def applicant_facts(applicant: Applicant) -> ApplicantFacts:
-    return ApplicantFacts(**{name: getattr(applicant, name) for name in _APPLICANT_FACT_FIELDS})
+    """The applicant as the rules read it. An unset answer (a new applicant not yet flushed,
+    whose column defaults apply on insert) is left to the facts' own default, "unknown"."""
+    values = {fact: getattr(applicant, column)
+              for fact, column in _APPLICANT_FACT_FIELDS.items()}
+    return ApplicantFacts(**{fact: value for fact, value in values.items() if value is not None})
 
 
 def dependant_facts(dependant: Dependant) -> DependantFacts:

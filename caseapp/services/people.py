@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import phonenumbers
@@ -94,7 +95,14 @@ COUNTS: dict[str, tuple[str, int]] = {
     "bachelor_count": ("The number of bachelor's degrees", 10),
     "graduate_work_years": ("The years of graduate or specialist work", 70),
     "senior_work_years": ("The years in a senior role", 70),
+    "multinational_work_years": ("The years in a multinational or renowned enterprise", 70),
+    "sector_work_years": ("The years in innovation and technology, finance or international "
+                          "trade", 70),
+    "international_work_years": ("The years of international work", 70),
 }
+# Years that are part of the graduate-level years, so never more than them.
+PART_OF_GRADUATE_YEARS = ("senior_work_years", "multinational_work_years", "sector_work_years",
+                          "international_work_years")
 
 
 def negative_message(field: str) -> str:
@@ -147,6 +155,87 @@ def _check_counts(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
             errors.setdefault(name, []).append(too_large_message(name))
 
 
+def _check_part_years(values: dict[str, Any], applicant: Applicant | None,
+                      errors: dict[str, list[str]]) -> None:
+    total = values.get("graduate_work_years",
+                       applicant.graduate_work_years if applicant is not None else None)
+    if not isinstance(total, int) or "graduate_work_years" in errors:
+        return
+    for name in PART_OF_GRADUATE_YEARS[1:]:
+        value = values.get(name)
+        if isinstance(value, int) and name not in errors and value > total:
+            errors.setdefault(name, []).append(
+                f"These years are part of the {total} years of graduate or specialist work: "
+                f"at most {total}.")
+
+
+# ---- money of the last full year (income; an owned business's profit) ---------------------
+
+# prefix: what it is, in a sentence
+MONEY = {"income": "The income", "profit": "The profit"}
+
+
+def money_fields(prefix: str) -> tuple[str, str, str]:
+    return f"{prefix}_amount", f"{prefix}_currency", f"{prefix}_rate_to_hkd"
+
+
+def _check_money(values: dict[str, Any], stored: dict[str, Any],
+                 errors: dict[str, list[str]]) -> None:
+    """Amount, currency and rate of each sum, with its HKD value computed here (never taken
+    from the caller), as for deposit evidence. No amount: nothing recorded, all four empty."""
+    from caseapp.rules.facts import to_hkd
+    from caseapp.services import deposits as money
+
+    for prefix, what in MONEY.items():
+        amount_field, currency_field, rate_field = money_fields(prefix)
+        if not any(name in values for name in (amount_field, currency_field, rate_field)):
+            continue
+        amount, problem = money.number_or_problem(values.get(amount_field), what.lower(),
+                                                  "1200000.00")
+        if problem:
+            errors.setdefault(amount_field, []).append(problem)
+            continue
+        if amount is None:
+            stored.update({amount_field: None, currency_field: None, rate_field: None,
+                           f"{prefix}_hkd": None})
+            continue
+        if amount < 0:
+            errors.setdefault(amount_field, []).append(f"{what} cannot be negative: enter 0 "
+                                                       "for none.")
+        elif money.decimal_places(amount) > money.AMOUNT_PLACES:
+            errors.setdefault(amount_field, []).append("Enter it to at most 2 decimal places.")
+        elif amount > money.MAX_AMOUNT:
+            errors.setdefault(amount_field, []).append(
+                f"{what} cannot be more than {money.MAX_AMOUNT:,}.")
+        currency = str(values.get(currency_field) or "").strip().upper()
+        if (currency_problem := money.currency_error(currency)) is not None:
+            errors.setdefault(currency_field, []).append(
+                currency_problem.replace("the statement", "the sum"))
+            continue
+        rate, rate_problem = money.number_or_problem(values.get(rate_field), "rate", "7.8125")
+        if currency == money.HKD and rate is None:
+            rate = Decimal(1)
+        if rate_problem or rate is None:
+            errors.setdefault(rate_field, []).append(
+                rate_problem or "Enter the rate: HKD for one unit of the currency.")
+            continue
+        if (bad_rate := money.rate_error(rate)) is not None:
+            errors.setdefault(rate_field, []).append(bad_rate)
+            continue
+        if currency == money.HKD and rate != 1:
+            errors.setdefault(rate_field, []).append("A sum in HKD has a rate of exactly 1.")
+            continue
+        if amount_field in errors:
+            continue
+        hkd = to_hkd(amount, rate)
+        if hkd > money.MAX_AMOUNT:
+            errors.setdefault(amount_field, []).append(
+                f"In HKD this is more than {money.MAX_AMOUNT:,}.")
+            continue
+        stored.update({amount_field: amount, currency_field: currency, rate_field: rate,
+                       f"{prefix}_hkd": hkd})
+
+
 def _born_in_future(values: dict[str, Any], current: object | None, today: date,
                     errors: dict[str, list[str]]) -> None:
     born = values.get("date_of_birth")
@@ -167,6 +256,8 @@ def check_applicant(values: dict[str, Any], applicant: Applicant | None = None,
     today = clock.today()
     _check_text(values, APPLICANT_TEXT, errors)
     _check_counts(values, errors)
+    _check_part_years(values, applicant, errors)
+    _check_money(values, stored, errors)
 
     phone = values.get("phone")
     if isinstance(phone, str) and phone.strip() and "phone" not in errors:

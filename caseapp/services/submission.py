@@ -275,7 +275,8 @@ def submission_content(
         "case": {"reference": case.reference, "immd_file_number": file_number,
                  "submitted_on": submitted_on.isoformat(), "consultant": case.consultant.name,
                  "submitted_by": actor.name},
-        "applicant": {f: _plain(getattr(case.applicant, f)) for f in APPLICANT_FIELDS},
+        "applicant": {f: _plain(getattr(case.applicant, f))
+                      for f in [*APPLICANT_FIELDS, "income_hkd", "profit_hkd"]},
         "dependants": [{"id": d.id, **{f: _plain(getattr(d, f)) for f in DEPENDANT_FIELDS}}
                        for d in case.dependants],
         "check": None if run is None else {

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from enum import Enum
 from functools import cache
 from typing import Any
 
 import pycountry
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import TextInput
 
 from caseapp import clock
+from caseapp.services.deposits import read_plain_decimal
 from caseapp.services.people import (
     COUNTS,
     PHONE_MESSAGE,
@@ -88,6 +91,45 @@ class EnumSelectField(SelectField):
             raise ValidationError("Not one of the offered choices.")
         if self.data is None and not any(c.value == "" for c in self.choices):
             raise ValidationError("Please choose one.")
+
+
+class ExactDecimalField(DecimalField):
+    """A plain decimal kept exactly as typed: digits, an optional point, thousands commas in
+    groups of three ("1,250,000.50"). No exponent ("1e5"), no "NaN" or "Infinity".
+
+    ``normalize`` shows a stored value without its trailing zeros (a rate of 7.81250000 reads
+    7.8125); money keeps its cents.
+    """
+
+    # A text input: a number input would let the browser drop "100,000.00" as unreadable,
+    # and the user would be told the amount is missing.
+    widget = TextInput()
+
+    def __init__(self, label: str | None = None, normalize: bool = False,
+                 what: str = "amount", example: str = "250000.00", **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, places=None, **kwargs)
+        self.normalize = normalize
+        self.what = what
+        self.example = example
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = valuelist[0].strip() if valuelist else ""
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = read_plain_decimal(text, self.what, self.example)
+        except ValueError:
+            self.data = None
+            raise
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if not isinstance(self.data, Decimal):
+            return ""
+        return format(self.data.normalize() if self.normalize else self.data, "f")
 
 
 class FriendlyDateField(DateField):

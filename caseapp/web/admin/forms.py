@@ -9,8 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from caseapp.services.deposits import MAX_RATE, RATE_PLACES
 from caseapp.services.rates import MAX_SOURCE_LENGTH
-from caseapp.web.deposits.forms import CurrencyField, ExactDecimalField, positive_decimal
-from caseapp.web.fields import FriendlyDateField, not_in_future
+from caseapp.web.deposits.forms import CurrencyField, positive_decimal
+from caseapp.web.fields import ExactDecimalField, FriendlyDateField, not_in_future
 from caseapp.web.textcheck import SafeTextForm
 
 

@@ -6,7 +6,8 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from caseapp import clock
@@ -15,6 +16,7 @@ from caseapp.web.fields import (
     CountField,
     CountryField,
     EnumSelectField,
+    ExactDecimalField,
     FriendlyDateField,
     PhoneField,
     not_in_future,
@@ -65,6 +67,23 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+class SumCurrencyField(SelectField):
+    """The currency of a sum of money that may not be recorded yet: blank, or an ISO 4217
+    currency a bank account holds (the service names anything else)."""
+
+    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
+        from caseapp.services.deposits import currencies
+
+        choices = [SelectChoice(value="", label="—"),
+                   *(SelectChoice(value=code, label=f"{code} · {name}")
+                     for code, name in currencies())]
+        super().__init__(label, choices=choices, validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip().upper() or None
+
+
 class ApplicantForm(VersionedForm):
     given_name = _name("Given name(s)")
     family_name = _name("Family name")
@@ -107,6 +126,30 @@ class ApplicantForm(VersionedForm):
         "Immediate family member is a Hong Kong permanent resident living in Hong Kong"
     )
 
+    # The General Points Test since 1 November 2024 (12 criteria).
+    degree_eligible_university = _answer(
+        "Master's or doctorate from a university on the eligible list")
+    degree_stem = _answer("That degree is in science, technology, engineering or mathematics")
+    two_languages = _answer("Good written and spoken proficiency in two languages")
+    multinational_work_years = _count("of which, years in a multinational or renowned "
+                                      "enterprise", "multinational_work_years")
+    sector_work_years = _count("of which, years in innovation and technology, finance or "
+                               "international trade", "sector_work_years")
+    international_work_years = _count("of which, years of international work",
+                                      "international_work_years")
+    income_amount = ExactDecimalField("Income in the last full year", what="income",
+                                      example="1200000.00", validators=[Optional()])
+    income_currency = SumCurrencyField("Currency of the income")
+    income_rate_to_hkd = ExactDecimalField("Rate to HKD", normalize=True, what="rate",
+                                           example="7.8125", validators=[Optional()])
+    profit_amount = ExactDecimalField("Profit of an owned business in the last full year",
+                                      what="profit", example="5000000.00",
+                                      validators=[Optional()])
+    profit_currency = SumCurrencyField("Currency of the profit")
+    profit_rate_to_hkd = ExactDecimalField("Rate to HKD", normalize=True, what="rate",
+                                           example="7.8125", validators=[Optional()])
+    owns_listed_company = _answer("Owns a listed company")
+
     achievement_claim = _answer("Claims an exceptional achievement")
     achievement_description = TextAreaField(
         "Achievement and its evidence",
@@ -135,9 +178,11 @@ class ApplicantForm(VersionedForm):
             raise ValidationError("A passport number has 1 to 20 letters A-Z and digits 0-9.")
 
     def applicant_values(self) -> dict[str, Any]:
+        """What the form carries, as the service takes it; fields the form left out (facts the
+        case's rule set does not read) are not sent, so their stored values stay."""
         from caseapp.services.cases import APPLICANT_FIELDS
 
-        values = {name: getattr(self, name).data for name in APPLICANT_FIELDS}
+        values = {name: self[name].data for name in APPLICANT_FIELDS if name in self}
         for text in ("chinese_name", "passport_number", "email", "phone",
                      "achievement_description"):
             values[text] = values[text] or ""

@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import TextInput
 
 from caseapp.models import Document
 from caseapp.services import deposits as deposit_service
@@ -22,54 +21,14 @@ from caseapp.services.deposits import (
     RATE_PLACES,
     RateConfirmation,
     decimal_places,
-    read_plain_decimal,
 )
 from caseapp.web.cases.forms import VersionedForm
-from caseapp.web.fields import FriendlyDateField, not_in_future
+from caseapp.web.fields import ExactDecimalField, FriendlyDateField, not_in_future
 from caseapp.web.helpers import format_date
 
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-class ExactDecimalField(DecimalField):
-    """A plain decimal kept exactly as typed: digits, an optional point, thousands commas in
-    groups of three ("1,250,000.50"). No exponent ("1e5"), no "NaN" or "Infinity".
-
-    ``normalize`` shows a stored value without its trailing zeros (a rate of 7.81250000 reads
-    7.8125); money keeps its cents.
-    """
-
-    # A text input: a number input would let the browser drop "100,000.00" as unreadable,
-    # and the user would be told the amount is missing.
-    widget = TextInput()
-
-    def __init__(self, label: str | None = None, normalize: bool = False,
-                 what: str = "amount", example: str = "250000.00", **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(label, places=None, **kwargs)
-        self.normalize = normalize
-        self.what = what
-        self.example = example
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = valuelist[0].strip() if valuelist else ""
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = read_plain_decimal(text, self.what, self.example)
-        except ValueError:
-            self.data = None
-            raise
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        if not isinstance(self.data, Decimal):
-            return ""
-        return format(self.data.normalize() if self.normalize else self.data, "f")
 
 
 def positive_decimal(maximum: Decimal, places: int, what: str) -> Any:
