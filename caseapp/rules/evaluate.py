@@ -1,5 +1,8 @@
 """The one entry point: ``evaluate(facts)`` runs every QMAS rule and returns a CheckResult.
 
+The rule set chooses the kind of General Points Test: a points table (``points.py``) or a count
+of criteria (``criteria.py``); everything else takes the same path for both.
+
 The verdict follows qmas.md: eligible when P1-P6 all pass and a points test passes; not eligible
 when any of P1-P6 fails or neither points test can pass; otherwise incomplete, with the next
 actions gathered from every rule in order and without repeats.
@@ -13,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .criteria import general_criteria_test
 from .dependants import assess_dependants, dependants_headline, dependants_outcome
 from .facts import CaseFacts
 from .financial import check_financial
 from .outcome import (
     AchievementPointsResult,
     CheckResult,
+    GeneralCriteriaResult,
     GeneralPointsResult,
     HeadlineItem,
     Outcome,
@@ -34,12 +39,14 @@ from .prerequisites import (
     check_nationality,
     passport_notes,
 )
-from .ruleset import RuleSet, default_rule_set
+from .ruleset import GeneralPointsCriteria, RuleSet, default_rule_set
 from .text import iso, join_words, plural
 
 __all__ = ["decide_verdict", "evaluate", "headline"]
 
 DECIDING = ("P1", "P2", "P3", "P4", "P5", "P6")  # P7 never fails a case
+
+GeneralResult = GeneralPointsResult | GeneralCriteriaResult
 
 
 def evaluate(facts: CaseFacts, rule_set: RuleSet | None = None) -> CheckResult:
@@ -59,7 +66,11 @@ def evaluate(facts: CaseFacts, rule_set: RuleSet | None = None) -> CheckResult:
         check_nationality(facts.applicant, rules),
         dependants_outcome(dependants),
     )
-    general = general_points_test(facts, rules, dependants)
+    general: GeneralResult
+    if isinstance(rules.general_points, GeneralPointsCriteria):
+        general = general_criteria_test(facts, rules)
+    else:
+        general = general_points_test(facts, rules, dependants)
     achievement = achievement_points_test(facts.applicant, rules)
     verdict = decide_verdict(prerequisites, general, achievement)
     passport_warnings, passport_actions = passport_notes(facts, rules)
@@ -81,12 +92,15 @@ def evaluate(facts: CaseFacts, rule_set: RuleSet | None = None) -> CheckResult:
         family_application=dependants.family_application,
         warnings=_unique(
             _planned_date_warning(facts),
+            _rule_set_date_warning(facts, rules),
             *(rule.warnings for rule in prerequisites),
             general.warnings,
             passport_warnings,
         ),
         next_actions=next_actions,
         headline=headline(prerequisites, dependants_headline(dependants)),
+        lodging_date=facts.lodging_date,
+        rule_set_effective_date=rules.effective_date,
     )
 
 
@@ -117,13 +131,14 @@ def headline(
 
 def decide_verdict(
     prerequisites: Iterable[RuleOutcome],
-    general: GeneralPointsResult,
+    general: GeneralResult,
     achievement: AchievementPointsResult,
 ) -> Verdict:
     """Eligible / not eligible / incomplete from the outcomes (P7 is ignored: it never fails).
 
     A points test counts as failed once it cannot pass (``passed is False``): for the GPT that is
-    either complete and below the pass mark, or short of it even with every unknown at its best.
+    either complete and below the pass mark (or threshold), or short of it even with every
+    unknown at its best.
     """
     outcomes = [rule.outcome for rule in prerequisites if rule.code in DECIDING]
     if Outcome.FAIL in outcomes:
@@ -137,7 +152,7 @@ def decide_verdict(
 
 
 def _points_actions(
-    general: GeneralPointsResult, achievement: AchievementPointsResult
+    general: GeneralResult, achievement: AchievementPointsResult
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Once one points test passes, the other one's questions are no longer worth asking."""
     if general.passed or achievement.passed:
@@ -155,6 +170,18 @@ def _planned_date_warning(facts: CaseFacts) -> tuple[str, ...]:
     )
 
 
+def _rule_set_date_warning(facts: CaseFacts, rules: RuleSet) -> tuple[str, ...]:
+    """A rule set that takes effect after the lodging date cannot be the one that applies."""
+    lodged = facts.lodging_date
+    if rules.effective_date <= lodged:
+        return ()
+    return (
+        f"Rule set {rules.version} takes effect on {iso(rules.effective_date)}, after the "
+        f"lodging date ({iso(lodged)}): the application will be judged by the rule set in "
+        "force on the lodging date.",
+    )
+
+
 def _unique(*groups: Iterable[str]) -> tuple[str, ...]:
     """Every string once, in first-seen order: two rules asking the same question ask once."""
     return tuple(dict.fromkeys(item for group in groups for item in group))
@@ -163,7 +190,7 @@ def _unique(*groups: Iterable[str]) -> tuple[str, ...]:
 def _summary(
     verdict: Verdict,
     prerequisites: tuple[RuleOutcome, ...],
-    general: GeneralPointsResult,
+    general: GeneralResult,
     achievement: AchievementPointsResult,
     action_count: int,
 ) -> str:
@@ -173,6 +200,12 @@ def _summary(
     failed = [f"{rule.code} {rule.title}" for rule in deciding if rule.outcome is Outcome.FAIL]
     if verdict is Verdict.NOT_ELIGIBLE and failed:
         return f"Not eligible: {join_words(failed)} {'fails' if len(failed) == 1 else 'fail'}."
+    if verdict is Verdict.NOT_ELIGIBLE and isinstance(general, GeneralCriteriaResult):
+        return (
+            "Not eligible: neither points test can pass (General Points Test at most "
+            f"{general.best_possible} of the {general.threshold} criteria needed; no achievement "
+            "claimed)."
+        )
     if verdict is Verdict.NOT_ELIGIBLE:
         return (
             "Not eligible: neither points test can pass (General Points Test at most "
@@ -185,7 +218,10 @@ def _summary(
     return f"Incomplete: {'; '.join(parts)} ({plural(action_count, 'next action')})."
 
 
-def _passing_test(general: GeneralPointsResult, achievement: AchievementPointsResult) -> str:
+def _passing_test(general: GeneralResult, achievement: AchievementPointsResult) -> str:
+    if general.passed and isinstance(general, GeneralCriteriaResult):
+        met = f"{general.met} of {len(general.criteria)} criteria met, {general.threshold} needed"
+        return f"the General Points Test passes ({met})"
     if general.passed:
         points = f"{general.total} points, pass mark {general.pass_mark}"
         return f"the General Points Test passes ({points})"

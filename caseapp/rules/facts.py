@@ -17,7 +17,14 @@ from typing import Any
 
 from .vocab import Answer, EvidenceStatus, MaritalStatus, Qualification, Relationship
 
-__all__ = ["ApplicantFacts", "CaseFacts", "DependantFacts", "DepositFacts", "to_hkd"]
+__all__ = [
+    "ApplicantFacts",
+    "CaseFacts",
+    "DependantFacts",
+    "DepositFacts",
+    "lodging_date",
+    "to_hkd",
+]
 
 CENT = Decimal("0.01")
 
@@ -97,6 +104,10 @@ _ANSWER_FIELDS = (
     "qualification_recognised",
     "hk_permanent_resident_family",
     "achievement_claim",
+    "degree_eligible_university",
+    "degree_stem",
+    "two_languages",
+    "owns_listed_company",
 )
 _COUNT_FIELDS = (
     "doctorate_count",
@@ -104,6 +115,9 @@ _COUNT_FIELDS = (
     "bachelor_count",
     "graduate_work_years",
     "senior_work_years",
+    "multinational_work_years",
+    "sector_work_years",
+    "international_work_years",
 )
 
 
@@ -133,6 +147,18 @@ class ApplicantFacts:
     hk_permanent_resident_family: Answer = Answer.UNKNOWN
     achievement_claim: Answer = Answer.UNKNOWN
     achievement_description: str = ""
+    # Read by the General Points Test since 1 November 2024 (a count of 12 criteria). The work
+    # years are parts of ``graduate_work_years``; money is already in HKD (the caller converts
+    # at the recorded rate, as for deposits).
+    degree_eligible_university: Answer = Answer.UNKNOWN  # the master's / doctorate's university
+    degree_stem: Answer = Answer.UNKNOWN  # that degree is in science, technology, eng. or maths
+    two_languages: Answer = Answer.UNKNOWN  # good written and spoken proficiency in two languages
+    multinational_work_years: int | None = None  # in a multinational or renowned enterprise
+    sector_work_years: int | None = None  # innovation and technology, finance, international trade
+    international_work_years: int | None = None  # outside the applicant's own country
+    income_hkd: Decimal | None = None  # income in the full year before applying
+    business_profit_hkd: Decimal | None = None  # of a business now owned; 0: none or no profit
+    owns_listed_company: Answer = Answer.UNKNOWN
 
     def __post_init__(self) -> None:
         for name in _ANSWER_FIELDS:
@@ -148,6 +174,15 @@ class ApplicantFacts:
         if not isinstance(self.professional_qualification, bool):
             raise TypeError("professional_qualification: expected True or False")
         _set(self, "achievement_description", self.achievement_description or "")
+        if self.income_hkd is not None:
+            income = _decimal(self.income_hkd, "income_hkd")
+            if income < 0:
+                raise ValueError(f"income_hkd: {income} is negative")
+            _set(self, "income_hkd", income)
+        if self.business_profit_hkd is not None:
+            # A loss is a negative profit: it is a fact to record, not an error.
+            profit = _decimal(self.business_profit_hkd, "business_profit_hkd")
+            _set(self, "business_profit_hkd", profit)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -223,6 +258,7 @@ class CaseFacts:
     deposits: tuple[DepositFacts, ...] = field(default=())
     check_date: date
     planned_submission_date: date | None = None
+    submitted_on: date | None = None  # the day the application was lodged with ImmD
 
     def __post_init__(self) -> None:
         _set(self, "dependants", tuple(self.dependants))
@@ -230,3 +266,35 @@ class CaseFacts:
         _set(self, "check_date", _date(self.check_date, "check_date", optional=False))
         planned = _date(self.planned_submission_date, "planned_submission_date")
         _set(self, "planned_submission_date", planned)
+        _set(self, "submitted_on", _date(self.submitted_on, "submitted_on"))
+
+    @property
+    def lodging_date(self) -> date:
+        """The day the application is (or will be) lodged: see :func:`lodging_date`."""
+        return lodging_date(self.check_date, self.planned_submission_date, self.submitted_on)
+
+    @property
+    def lodging_basis(self) -> str:
+        """Where the lodging date comes from, for a reason: ``the submission date`` etc."""
+        if self.submitted_on is not None:
+            return "the submission date"
+        planned = self.planned_submission_date
+        if planned is not None and planned >= self.check_date:
+            return "the planned submission date"
+        return "the check date"
+
+
+def lodging_date(
+    check_date: date, planned_submission_date: date | None, submitted_on: date | None
+) -> date:
+    """The date the application is lodged with ImmD, which decides the rule set in force.
+
+    The submission date once submitted; otherwise the planned submission date; otherwise the
+    check date. A case not yet submitted cannot be lodged before the check date, so a planned
+    date already in the past counts as the check date.
+    """
+    if submitted_on is not None:
+        return submitted_on
+    if planned_submission_date is None:
+        return check_date
+    return max(planned_submission_date, check_date)

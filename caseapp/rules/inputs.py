@@ -41,6 +41,32 @@ INPUT_LABELS: dict[str, str] = {
         "international standing, or work recognised by peers as a significant contribution)"
     ),
     "achievement_description": "the applicant's achievement and its evidence",
+    # The General Points Test since 1 November 2024 (criteria count).
+    "degree_eligible_university": (
+        "whether the applicant's master's or doctoral degree is from a university on the "
+        "eligible list"
+    ),
+    "degree_stem": "whether that degree is in a STEM subject",
+    "two_languages": (
+        "whether the applicant has good written and spoken proficiency in two languages"
+    ),
+    "multinational_work_years": (
+        "the applicant's years of graduate-level work in a multinational company or renowned "
+        "enterprise"
+    ),
+    "sector_work_years": (
+        "the applicant's years of graduate-level work in innovation and technology, finance or "
+        "international trade"
+    ),
+    "international_work_years": (
+        "the applicant's years of international graduate-level work (outside their own country)"
+    ),
+    "income_hkd": "the applicant's income in the last full year before applying, in HKD",
+    "business_profit_hkd": (
+        "the profit in the last full year of any business the applicant now owns, in HKD "
+        "(0 if none)"
+    ),
+    "owns_listed_company": "whether the applicant now owns a listed company",
 }
 
 # Short names for listing several inputs in one sentence.
@@ -58,6 +84,17 @@ SHORT_LABELS: dict[str, str] = {
     "bachelor_count": "number of bachelor's degrees",
     "graduate_work_years": "years at graduate level",
     "senior_work_years": "years at senior level",
+    "highest_qualification": "highest qualification",
+    "date_of_birth": "date of birth",
+    "degree_eligible_university": "whether the degree is from an eligible university",
+    "degree_stem": "whether the degree is in a STEM subject",
+    "two_languages": "proficiency in two languages",
+    "multinational_work_years": "years in a multinational or renowned enterprise",
+    "sector_work_years": "years in innovation and technology, finance or international trade",
+    "international_work_years": "years of international work",
+    "income_hkd": "income of the last full year",
+    "business_profit_hkd": "profit of an owned business in the last full year",
+    "owns_listed_company": "whether the applicant owns a listed company",
 }
 
 

@@ -3,6 +3,11 @@
 Everything here is plain data that survives JSON: ``CheckResult.to_dict()`` is what the app
 stores with a check run, and ``CheckResult.from_dict()`` rebuilds it to re-render the page later,
 exactly as it was (the rule ``data`` dicts hold only JSON types: Decimals as strings, dates ISO).
+
+The General Points Test result has one of two shapes, chosen by the rule set: a
+``GeneralPointsResult`` (points table; stored without a ``kind`` key, as before issue 9) or a
+``GeneralCriteriaResult`` (criteria count; stored with ``"kind": "criteria"``). Both answer
+``passed``, ``complete``, ``missing``, ``reason``, ``actions`` and ``warnings`` alike.
 """
 
 from __future__ import annotations
@@ -11,11 +16,14 @@ import copy
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "AchievementPointsResult",
     "CheckResult",
+    "CriterionResult",
+    "CriterionStatus",
+    "GeneralCriteriaResult",
     "GeneralPointsResult",
     "HeadlineItem",
     "Outcome",
@@ -35,6 +43,16 @@ class Outcome(StrEnum):
     @property
     def label(self) -> str:
         return {"pass": "Pass", "fail": "Fail", "missing": "Missing information"}[self.value]
+
+
+class CriterionStatus(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"  # not recorded yet: the criterion's actions say what to collect
+
+    @property
+    def label(self) -> str:
+        return {"met": "Met", "not_met": "Not met", "unknown": "Not yet known"}[self.value]
 
 
 class Verdict(StrEnum):
@@ -184,7 +202,11 @@ class GeneralPointsResult:
     ``passed`` is True once the known points reach the pass mark (unknown inputs can only add
     points), False once even ``best_possible`` falls short, and None while it could go either way.
     ``complete`` is True only when every input the test needs is known.
+
+    Its stored form has no ``kind`` key (it had none before the criteria test existed).
     """
+
+    kind: ClassVar[str] = "points_table"
 
     factors: tuple[PointsFactor, ...]
     total: int
@@ -242,6 +264,146 @@ class GeneralPointsResult:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CriterionResult:
+    """One criterion of the criteria-count General Points Test.
+
+    ``missing`` names the inputs to record when the criterion is unknown, and ``actions`` says
+    how (one sentence each); both are empty once it is met or not met.
+    """
+
+    number: int
+    code: str
+    title: str
+    status: CriterionStatus
+    reason: str  # a sentence a consultant can read to the client
+    data: dict[str, Any] = field(default_factory=dict)  # the inputs and numbers used (JSON)
+    missing: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+
+    @property
+    def met(self) -> bool:
+        return self.status is CriterionStatus.MET
+
+    @property
+    def unknown(self) -> bool:
+        return self.status is CriterionStatus.UNKNOWN
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "code": self.code,
+            "title": self.title,
+            "status": self.status.value,
+            "reason": self.reason,
+            "data": copy.deepcopy(self.data),
+            "missing": list(self.missing),
+            "actions": list(self.actions),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CriterionResult:
+        return cls(
+            number=data["number"],
+            code=data["code"],
+            title=data["title"],
+            status=CriterionStatus(data["status"]),
+            reason=data["reason"],
+            data=data["data"],
+            missing=tuple(data["missing"]),
+            actions=tuple(data["actions"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class GeneralCriteriaResult:
+    """The General Points Test as a count of criteria met (the test since 1 November 2024).
+
+    ``passed`` is True once ``met`` reaches the threshold, False once even ``best_possible``
+    (met plus unknown) falls short of it, and None while it could go either way. ``actions``
+    names the cheapest criteria still open while undecided (see ``criteria.py``).
+    """
+
+    kind: ClassVar[str] = "criteria"
+
+    criteria: tuple[CriterionResult, ...]
+    threshold: int
+    passed: bool | None
+    reason: str
+    actions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def met(self) -> int:
+        return sum(1 for item in self.criteria if item.status is CriterionStatus.MET)
+
+    @property
+    def not_met(self) -> int:
+        return sum(1 for item in self.criteria if item.status is CriterionStatus.NOT_MET)
+
+    @property
+    def unknown(self) -> int:
+        return sum(1 for item in self.criteria if item.status is CriterionStatus.UNKNOWN)
+
+    @property
+    def best_possible(self) -> int:
+        """The criteria met if every unknown one turned out met."""
+        return self.met + self.unknown
+
+    @property
+    def complete(self) -> bool:
+        return self.unknown == 0
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The unknown inputs, each once, in criterion order."""
+        return tuple(dict.fromkeys(name for item in self.criteria for name in item.missing))
+
+    def criterion(self, code: str) -> CriterionResult:
+        for item in self.criteria:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "criteria": [item.to_dict() for item in self.criteria],
+            "met": self.met,
+            "not_met": self.not_met,
+            "unknown": self.unknown,
+            "best_possible": self.best_possible,
+            "threshold": self.threshold,
+            "complete": self.complete,
+            "passed": self.passed,
+            "missing": list(self.missing),
+            "reason": self.reason,
+            "actions": list(self.actions),
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GeneralCriteriaResult:
+        return cls(
+            criteria=tuple(CriterionResult.from_dict(item) for item in data["criteria"]),
+            threshold=data["threshold"],
+            passed=data["passed"],
+            reason=data["reason"],
+            actions=tuple(data["actions"]),
+            warnings=tuple(data["warnings"]),
+        )
+
+
+def general_result_from_dict(data: dict[str, Any]) -> GeneralPointsResult | GeneralCriteriaResult:
+    """Either shape of stored General Points Test; no ``kind`` is a points table (pre-issue 9)."""
+    kind = data.get("kind", GeneralPointsResult.kind)
+    if kind == GeneralCriteriaResult.kind:
+        return GeneralCriteriaResult.from_dict(data)
+    if kind == GeneralPointsResult.kind:
+        return GeneralPointsResult.from_dict(data)
+    raise ValueError(f"unknown General Points Test kind {kind!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class AchievementPointsResult:
     """The Achievement-based Points Test: all or nothing, asserted by the consultant."""
 
@@ -296,7 +458,7 @@ class CheckResult:
     verdict: Verdict
     summary: str
     prerequisites: tuple[RuleOutcome, ...]
-    general_points: GeneralPointsResult
+    general_points: GeneralPointsResult | GeneralCriteriaResult
     achievement_points: AchievementPointsResult
     family_application: bool | None  # None while a dependant's eligibility is undecided
     warnings: tuple[str, ...] = ()
@@ -304,6 +466,10 @@ class CheckResult:
     # Every prerequisite that is not a pass, in order P1-P7. Results stored before issue 8
     # have none and render with their summary alone, as they were shown then.
     headline: tuple[HeadlineItem, ...] = ()
+    # Which rule set applied and why (issue 9): the date the application is lodged, and the
+    # rule set's effective date. Results stored before have neither and render without them.
+    lodging_date: date | None = None
+    rule_set_effective_date: date | None = None
 
     def prerequisite(self, code: str) -> RuleOutcome:
         """The outcome of ``"P1"`` .. ``"P7"``."""
@@ -329,6 +495,8 @@ class CheckResult:
             "warnings": list(self.warnings),
             "next_actions": list(self.next_actions),
             "headline": [item.to_dict() for item in self.headline],
+            "lodging_date": _iso(self.lodging_date),
+            "rule_set_effective_date": _iso(self.rule_set_effective_date),
         }
 
     @classmethod
@@ -344,12 +512,14 @@ class CheckResult:
             verdict=Verdict(data["verdict"]),
             summary=data["summary"],
             prerequisites=tuple(RuleOutcome.from_dict(item) for item in data["prerequisites"]),
-            general_points=GeneralPointsResult.from_dict(data["general_points"]),
+            general_points=general_result_from_dict(data["general_points"]),
             achievement_points=AchievementPointsResult.from_dict(data["achievement_points"]),
             family_application=data["family_application"],
             warnings=tuple(data["warnings"]),
             next_actions=tuple(data["next_actions"]),
             headline=tuple(HeadlineItem.from_dict(item) for item in data.get("headline", ())),
+            lodging_date=_day(data.get("lodging_date")),
+            rule_set_effective_date=_day(data.get("rule_set_effective_date")),
         )
 
 

@@ -37,6 +37,8 @@ def general_points_test(
 ) -> GeneralPointsResult:
     """Score the five factors and decide pass / fail / undecided against the pass mark."""
     table = rules.general_points
+    if not isinstance(table, GeneralPointsTable):
+        raise TypeError(f"rule set {rules.version} has no points-table General Points Test")
     maxima = table.factor_maxima()
     factors = (
         _age_factor(facts, table, maxima["age"]),

@@ -4,6 +4,17 @@ A rule set is loaded from JSON (the packaged ones live in ``rulesets/``), valida
 that a typo fails loudly with the path of the bad value, and recorded by version in every check
 run, so a case checked last year still explains itself. Money is parsed as Decimal from strings;
 a float in the data is refused. Adding the 2020 225-point table means adding a file, not code.
+
+The General Points Test comes in two kinds, named by ``general_points.kind``:
+
+* ``points_table`` (the default when ``kind`` is absent, as in ``qmas-2006-165``): factors scored
+  against a pass mark;
+* ``criteria`` (``qmas-2024-11``): a list of criteria, each met, not met or unknown, and a
+  ``threshold`` count to meet. What each criterion reads is fixed by its ``code``; every number it
+  compares with (``max_age``, ``degree_levels``, ``min_years``, ``min_hkd``) is data here.
+
+Which rule set applies to a case is the one in force on its lodging date: see
+:func:`rule_set_in_force` and ``facts.lodging_date``.
 """
 
 from __future__ import annotations
@@ -11,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -20,16 +31,19 @@ from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 from .text import decimal_str
+from .vocab import Qualification
 
 __all__ = [
     "DEFAULT_VERSION",
     "AchievementPointsTable",
     "AgeBand",
+    "Criterion",
     "EducationTier",
     "FamilyPoints",
+    "GeneralPointsCriteria",
     "GeneralPointsTable",
     "LanguagePoints",
     "RuleSet",
@@ -37,7 +51,9 @@ __all__ = [
     "available_rule_sets",
     "default_rule_set",
     "load_rule_set",
+    "packaged_rule_sets",
     "rule_set_for",
+    "rule_set_in_force",
 ]
 
 DEFAULT_VERSION = "qmas-2006-165"
@@ -113,6 +129,8 @@ class FamilyPoints:
 
 @dataclass(frozen=True)
 class GeneralPointsTable:
+    kind: ClassVar[str] = "points_table"
+
     pass_mark: int
     maximum: int
     age_bands: tuple[AgeBand, ...]
@@ -129,6 +147,81 @@ class GeneralPointsTable:
             "work_experience": max(tier.points for tier in self.work_experience),
             "language": max(self.language.both, self.language.one_plus_foreign, self.language.one),
             "family": self.family.maximum,
+        }
+
+
+# What each criterion code compares with: the code fixes what the rules read (see
+# ``criteria.py``), these values are the rule set's numbers. A criterion names only its own.
+CRITERION_VALUES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "age": ("max_age",),
+        "degree": ("degree_levels",),
+        "stem_degree": ("degree_levels",),
+        "two_languages": (),
+        "english": (),
+        "work_years": ("min_years",),
+        "multinational_work": ("min_years",),
+        "sector_work": ("min_years",),
+        "international_work": ("min_years",),
+        "income": ("min_hkd",),
+        "business_profit": ("min_hkd",),
+        "listed_company": (),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion of a criteria-count General Points Test.
+
+    ``number`` is its place in the rule set (1-based, as on ImmD's questionnaire). Only the
+    values its ``code`` uses are set (see ``CRITERION_VALUES``); the others stay None / empty.
+    """
+
+    number: int
+    code: str
+    title: str
+    max_age: int | None = None
+    degree_levels: tuple[Qualification, ...] = ()
+    min_years: int | None = None
+    min_hkd: Decimal | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The numbers this criterion compares with, as JSON-ready data (money as strings)."""
+        data: dict[str, Any] = {}
+        for name in CRITERION_VALUES[self.code]:
+            value = getattr(self, name)
+            if name == "degree_levels":
+                value = [level.value for level in value]
+            elif isinstance(value, Decimal):
+                value = decimal_str(value)
+            data[name] = value
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "title": self.title, **self.values()}
+
+
+@dataclass(frozen=True)
+class GeneralPointsCriteria:
+    """The General Points Test as a count: at least ``threshold`` of ``criteria`` met."""
+
+    kind: ClassVar[str] = "criteria"
+
+    threshold: int
+    criteria: tuple[Criterion, ...]
+
+    def criterion(self, code: str) -> Criterion:
+        for item in self.criteria:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "threshold": self.threshold,
+            "criteria": [item.to_dict() for item in self.criteria],
         }
 
 
@@ -152,14 +245,22 @@ class RuleSet:
     deposit_freshness_months: int
     passport_warning_months: int
     excluded_nationalities: Mapping[str, str]  # ISO alpha-3 code -> country name
-    general_points: GeneralPointsTable
+    general_points: GeneralPointsTable | GeneralPointsCriteria
     achievement_points: AchievementPointsTable
     # Values changed by with_overrides (e.g. from app config), recorded with every run.
     overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    @property
+    def general_points_kind(self) -> str:
+        """``points_table`` or ``criteria``."""
+        return self.general_points.kind
+
     def to_dict(self) -> dict[str, Any]:
-        """The rule set as JSON-ready data, in the same shape as the packaged files."""
-        gpt = self.general_points
+        """The rule set as JSON-ready data, in the same shape as the packaged files.
+
+        ``load_rule_set(rule_set.to_dict()) == rule_set`` for both kinds of General Points Test,
+        so a version stored as JSON elsewhere (an admin's) is validated exactly like a file.
+        """
         return {
             "format": FORMAT,
             "version": self.version,
@@ -172,15 +273,7 @@ class RuleSet:
             "deposit_freshness_months": self.deposit_freshness_months,
             "passport_warning_months": self.passport_warning_months,
             "excluded_nationalities": dict(self.excluded_nationalities),
-            "general_points": {
-                "pass_mark": gpt.pass_mark,
-                "maximum": gpt.maximum,
-                "age": [asdict(band) for band in gpt.age_bands],
-                "education": [_education_dict(tier) for tier in gpt.education],
-                "work_experience": [asdict(tier) for tier in gpt.work_experience],
-                "language": asdict(gpt.language),
-                "family": asdict(gpt.family),
-            },
+            "general_points": _general_points_dict(self.general_points),
             "achievement_points": asdict(self.achievement_points),
             "overrides": dict(self.overrides),
         }
@@ -215,6 +308,21 @@ _OVERRIDABLE = frozenset(
         "excluded_nationalities",
     }
 )
+
+
+def _general_points_dict(gpt: GeneralPointsTable | GeneralPointsCriteria) -> dict[str, Any]:
+    if isinstance(gpt, GeneralPointsCriteria):
+        return gpt.to_dict()
+    return {
+        "kind": gpt.kind,
+        "pass_mark": gpt.pass_mark,
+        "maximum": gpt.maximum,
+        "age": [asdict(band) for band in gpt.age_bands],
+        "education": [_education_dict(tier) for tier in gpt.education],
+        "work_experience": [asdict(tier) for tier in gpt.work_experience],
+        "language": asdict(gpt.language),
+        "family": asdict(gpt.family),
+    }
 
 
 def _education_dict(tier: EducationTier) -> dict[str, Any]:
@@ -315,6 +423,18 @@ class _Reader:
             raise ValueError(f"{self._at(key)}: expected a non-empty list")
         return [_Reader(item, f"{self._at(key)}[{i}]") for i, item in enumerate(value)]
 
+    def words(self, key: str) -> list[str]:
+        """A non-empty list of non-empty strings, without repeats."""
+        value = self._get(key)
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"{self._at(key)}: expected a non-empty list of strings")
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise ValueError(f"{self._at(key)}[{i}]: expected a non-empty string, got {item!r}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"{self._at(key)}: lists a value twice")
+        return value
+
     def raw(self, key: str, optional: bool = False) -> Any:
         return self._get(key, optional)
 
@@ -374,7 +494,67 @@ def _work(reader: _Reader) -> tuple[WorkTier, ...]:
     return tuple(tiers)
 
 
-def _general_points(reader: _Reader) -> GeneralPointsTable:
+GENERAL_POINTS_KINDS = ("points_table", "criteria")
+_DEGREES = tuple(level for level in Qualification if level.is_degree)
+
+
+def _general_points(reader: _Reader) -> GeneralPointsTable | GeneralPointsCriteria:
+    # No kind is a points table: the files written before the criteria test existed.
+    kind = reader.raw("kind", optional=True)
+    if kind is None or kind == "points_table":
+        return _points_table(reader)
+    if kind == "criteria":
+        return _criteria(reader)
+    kinds = " or ".join(GENERAL_POINTS_KINDS)
+    raise ValueError(f"{reader.path}.kind: expected {kinds}, got {kind!r}")
+
+
+def _criteria(reader: _Reader) -> GeneralPointsCriteria:
+    criteria = tuple(_criterion(item, n) for n, item in enumerate(reader.items("criteria"), 1))
+    threshold = reader.whole("threshold", minimum=1)
+    reader.done()
+    codes = [item.code for item in criteria]
+    for code in codes:
+        if codes.count(code) > 1:
+            raise ValueError(f"{reader.path}.criteria: {code!r} is listed twice")
+    if threshold > len(criteria):
+        raise ValueError(
+            f"{reader.path}.threshold: {threshold} exceeds the {len(criteria)} criteria listed"
+        )
+    return GeneralPointsCriteria(threshold=threshold, criteria=criteria)
+
+
+def _criterion(item: _Reader, number: int) -> Criterion:
+    code = item.text("code")
+    if code not in CRITERION_VALUES:
+        known = ", ".join(CRITERION_VALUES)
+        raise ValueError(f"{item.path}.code: unknown criterion {code!r}; known: {known}")
+    values: dict[str, Any] = {}
+    for name in CRITERION_VALUES[code]:
+        if name in ("max_age", "min_years"):
+            values[name] = item.whole(name, minimum=1)
+        elif name == "min_hkd":
+            values[name] = item.money(name)
+        else:
+            values[name] = _degree_levels(item, name)
+    criterion = Criterion(number=number, code=code, title=item.text("title"), **values)
+    item.done()
+    return criterion
+
+
+def _degree_levels(item: _Reader, key: str) -> tuple[Qualification, ...]:
+    allowed = {level.value: level for level in _DEGREES}
+    levels = []
+    for i, word in enumerate(item.words(key)):
+        if word not in allowed:
+            names = ", ".join(allowed)
+            raise ValueError(f"{item.path}.{key}[{i}]: {word!r} is not a degree ({names})")
+        levels.append(allowed[word])
+    # Stored lowest first whatever the order written, so equal data compares equal.
+    return tuple(sorted(levels, key=list(Qualification).index))
+
+
+def _points_table(reader: _Reader) -> GeneralPointsTable:
     language = reader.obj("language")
     family = reader.obj("family")
     table = GeneralPointsTable(
@@ -486,6 +666,28 @@ def _packaged() -> dict[str, RuleSet]:
             raise ValueError(f"rule set {entry.name}: version is {rule_set.version!r}")
         found[rule_set.version] = rule_set
     return dict(sorted(found.items(), key=lambda item: item[1].effective_date))
+
+
+def packaged_rule_sets() -> tuple[RuleSet, ...]:
+    """Every rule set shipped with the package, oldest effective date first."""
+    return tuple(_packaged().values())
+
+
+def rule_set_in_force(rule_sets: Iterable[RuleSet], on: date) -> RuleSet:
+    """The rule set in force ``on`` a day: the latest effective date on or before it.
+
+    Pass the lodging date (``CaseFacts.lodging_date``). Raises LookupError when none is in force
+    yet, and ValueError when two take effect on the same day (the choice would be arbitrary).
+    """
+    candidates = [rule_set for rule_set in rule_sets if rule_set.effective_date <= on]
+    if not candidates:
+        raise LookupError(f"no rule set is in force on {on.isoformat()}")
+    latest = max(rule_set.effective_date for rule_set in candidates)
+    chosen = [rule_set for rule_set in candidates if rule_set.effective_date == latest]
+    if len({rule_set.version for rule_set in chosen}) > 1:
+        versions = ", ".join(sorted(rule_set.version for rule_set in chosen))
+        raise ValueError(f"rule sets {versions} all take effect on {latest.isoformat()}")
+    return chosen[0]
 
 
 def available_rule_sets() -> tuple[str, ...]:
