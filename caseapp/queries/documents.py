@@ -19,7 +19,7 @@ from caseapp.rules.checklist import (
     required_documents,
 )
 from caseapp.rules.dependants import DependantStatus, assess_dependants
-from caseapp.services.checks import case_facts, configured_rule_set
+from caseapp.services.checks import case_facts, rule_set_for_facts
 
 
 @dataclass
@@ -114,7 +114,7 @@ def checklist_people(case: Case) -> tuple[PersonChecklist, ...]:
     """Who needs which documents (rules.checklist), with P7 deciding who accompanies as of
     today: a dependant who cannot accompany needs no passport."""
     facts = case_facts(case, clock.today())
-    decisions = assess_dependants(facts, configured_rule_set()).decisions
+    decisions = assess_dependants(facts, rule_set_for_facts(facts)).decisions
     ineligible = {d.dependant.id for d in decisions if d.status is DependantStatus.INELIGIBLE}
     people = [ChecklistPerson(d.id, d.full_name, d.relation, d.id not in ineligible)
               for d in case.dependants]

@@ -26,7 +26,7 @@ from caseapp.models import (
     utcnow,
 )
 from caseapp.services import audit, people
-from caseapp.services.checks import case_facts, configured_rule_set
+from caseapp.services.checks import case_facts, rule_set_for_facts
 from caseapp.services.derived import attention_values, reply_due_reasons, row_values
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
 
@@ -161,7 +161,7 @@ def refresh_derived(case: Case) -> None:
     with db.session.no_autoflush:
         facts = case_facts(case, clock.today())
     values = {**row_values(case),
-              **attention_values(facts, configured_rule_set(), reply_due_reasons(case))}
+              **attention_values(facts, rule_set_for_facts(facts), reply_due_reasons(case))}
     for name, value in values.items():
         if getattr(case, name) != value:
             setattr(case, name, value)

@@ -28,9 +28,8 @@ from caseapp.rules import (
     RuleSet,
     Verdict,
     evaluate,
-    rule_set_for,
 )
-from caseapp.rules.ruleset import DEFAULT_VERSION
+from caseapp.rules.ruleset import packaged_rule_sets, rule_set_in_force
 from caseapp.rules.workflow import OPEN_STATUSES
 from caseapp.services.derived import attention_values, reply_due_reasons
 
@@ -51,10 +50,14 @@ _APPLICANT_FACT_FIELDS = {
 }
 
 
-def configured_rule_set() -> RuleSet:
-    """The packaged rule set named in the config, with the config's thresholds applied."""
+def known_rule_sets() -> tuple[RuleSet, ...]:
+    """Every rule set a case may be checked under, oldest effective date first."""
+    return packaged_rule_sets()
+
+
+def _with_config_overrides(rule_set: RuleSet) -> RuleSet:
+    """``rule_set`` with the consultancy's CASEAPP_* threshold overrides applied."""
     config = current_app.config
-    rule_set = rule_set_for(config.get("RULE_SET_VERSION") or DEFAULT_VERSION)
     overrides: dict[str, Any] = {}
     for setting, field in RULE_SET_SETTINGS.items():
         value = config.get(setting)
@@ -63,6 +66,33 @@ def configured_rule_set() -> RuleSet:
         # Months arrive as text from CASEAPP_* variables; money stays text (exact Decimal).
         overrides[field] = int(value) if field.endswith("_months") else str(value)
     return rule_set.with_overrides(**overrides) if overrides else rule_set
+
+
+def pinned_rule_set() -> RuleSet | None:
+    """The version CASEAPP_RULE_SET_VERSION pins for a consultancy that must use one, or None
+    (the lodging date decides)."""
+    version = current_app.config.get("RULE_SET_VERSION")
+    if not version:
+        return None
+    found = next((r for r in known_rule_sets() if r.version == version), None)
+    if found is None:
+        raise LookupError(f"CASEAPP_RULE_SET_VERSION names {version!r}, which is no known "
+                          "rule set")
+    return found
+
+
+def rule_set_for_facts(facts: CaseFacts) -> RuleSet:
+    """The rule set a case is checked under: the one in force on its lodging date (the
+    submission date once submitted, else the planned submission date, else the check date),
+    unless the configuration pins one; with the configured threshold overrides."""
+    rule_set = pinned_rule_set() or rule_set_in_force(known_rule_sets(), facts.lodging_date)
+    return _with_config_overrides(rule_set)
+
+
+def configured_rule_set() -> RuleSet:
+    """The rule set in force today (or the pinned one): for what has no case behind it."""
+    rule_set = pinned_rule_set() or rule_set_in_force(known_rule_sets(), clock.today())
+    return _with_config_overrides(rule_set)
 
 
 def applicant_facts(applicant: Applicant) -> ApplicantFacts:
@@ -105,6 +135,7 @@ def case_facts(case: Case, check_date: date) -> CaseFacts:
         deposits=tuple(deposit_facts(e) for e in case.deposits),
         check_date=check_date,
         planned_submission_date=case.planned_submission_date,
+        submitted_on=case.submitted_on,
     )
 
 
@@ -140,7 +171,7 @@ def run_checks(actor: User | None, case: Case, check_date: date | None = None) -
     check_date = check_date or clock.today()
     case = load_case_for_checks(case.id)
     facts = case_facts(case, check_date)
-    rule_set = configured_rule_set()
+    rule_set = rule_set_for_facts(facts)
     result = evaluate(facts, rule_set)
     run_at = utcnow()
     latest = {
@@ -200,7 +231,7 @@ def is_current(run: CheckRun, case: Case, facts: CaseFacts | None = None) -> boo
 
 def evaluate_facts(facts: CaseFacts) -> Verdict:
     """The verdict for ``facts`` under the configured rule set, without storing a run."""
-    return evaluate(facts, configured_rule_set()).verdict
+    return evaluate(facts, rule_set_for_facts(facts)).verdict
 
 
 def check_open_cases(actor: User | None, check_date: date | None = None,

@@ -51,7 +51,7 @@ from caseapp.services.cases import (
     change_case,
     check_version,
 )
-from caseapp.services.checks import configured_rule_set, latest_run
+from caseapp.services.checks import case_facts, latest_run, rule_set_for_facts
 from caseapp.services.errors import NotAllowed, ValidationFailed
 from caseapp.services.people import UNSAFE_TEXT_MESSAGE, has_unsafe_characters
 from caseapp.services.workflow import may_override, submission_readiness
@@ -142,7 +142,7 @@ def _deposits_gate(case: Case) -> Gate:
 
 def _passport_gate(case: Case, on: date) -> Gate:
     expiry = case.applicant.passport_expiry
-    months = configured_rule_set().passport_warning_months
+    months = rule_set_for_facts(case_facts(case, on)).passport_warning_months
     if expiry is None:
         return Gate(PASSPORT, False, "The applicant's passport expiry date is not recorded.")
     if on >= passport_window_opens(expiry, months):

@@ -1,0 +1,62 @@
+"""Which rule set checks a case: the one in force on its lodging date, unless pinned."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from caseapp.rules.workflow import CaseStatus
+from caseapp.services.checks import run_checks
+from tests.factories import open_case
+
+
+@pytest.fixture
+def by_date(app):
+    """The app as deployed: no pinned version, the lodging date decides."""
+    app.config["RULE_SET_VERSION"] = None
+    yield
+    app.config["RULE_SET_VERSION"] = "qmas-2006-165"
+
+
+@pytest.mark.parametrize("check_date,version", [
+    (date(2024, 10, 31), "qmas-2006-165"),
+    (date(2024, 11, 1), "qmas-2024-11"),
+    (date(2026, 11, 25), "qmas-2024-11"),
+])
+def test_a_case_not_submitted_is_checked_under_the_set_in_force_on_the_check_date(
+        db, consultant, by_date, check_date, version):
+    case = open_case(consultant)
+    run = run_checks(consultant, case, check_date)
+    assert run.rule_set_version == version
+    assert run.result["rule_set_version"] == version
+
+
+def test_a_planned_date_after_the_change_decides_even_when_checked_before_it(
+        db, consultant, by_date):
+    case = open_case(consultant)
+    case.planned_submission_date = date(2024, 11, 4)
+    db.session.commit()
+    assert run_checks(consultant, case, date(2024, 10, 20)).rule_set_version == "qmas-2024-11"
+    case.planned_submission_date = date(2024, 10, 25)
+    db.session.commit()
+    assert run_checks(consultant, case, date(2024, 10, 20)).rule_set_version == "qmas-2006-165"
+
+
+def test_a_case_lodged_before_1_november_2024_keeps_the_2006_table(db, consultant, by_date):
+    case = open_case(consultant)
+    case.status = CaseStatus.UNDER_ASSESSMENT
+    case.submitted_on = date(2024, 10, 15)
+    db.session.commit()
+    run = run_checks(consultant, case)  # checked today, in 2026
+    assert run.rule_set_version == "qmas-2006-165"
+    assert "general_points" in run.result  # the points table's result
+
+
+def test_a_pinned_version_wins_over_the_date(app, db, consultant):
+    case = open_case(consultant)
+    app.config["RULE_SET_VERSION"] = "qmas-2024-11"
+    try:
+        assert run_checks(consultant, case, date(2024, 1, 1)).rule_set_version == "qmas-2024-11"
+    finally:
+        app.config["RULE_SET_VERSION"] = "qmas-2006-165"
