@@ -5,6 +5,7 @@ from caseapp.models.case import Applicant, Case, Dependant, ReferenceCounter
 from caseapp.models.deposit import DepositEvidence, ExchangeRate
 from caseapp.models.document import Document, DocumentKind
 from caseapp.models.history import AuditEntry, CheckRun, StatusChange
+from caseapp.models.ruleset import StoredRuleSet
 from caseapp.models.submission import (
     Correspondence,
     CorrespondenceKind,
@@ -40,6 +41,7 @@ __all__ = [
     "Role",
     "SavedView",
     "StatusChange",
+    "StoredRuleSet",
     "SubmissionPackage",
     "User",
     "utcnow",
