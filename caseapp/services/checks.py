@@ -89,6 +89,11 @@ def rule_set_for_facts(facts: CaseFacts) -> RuleSet:
     return _with_config_overrides(rule_set)
 
 
+def rule_set_for_case(case: Case, on: date | None = None) -> RuleSet:
+    """The rule set ``case`` is checked under if checked ``on`` (default today)."""
+    return rule_set_for_facts(case_facts(case, on or clock.today()))
+
+
 def configured_rule_set() -> RuleSet:
     """The rule set in force today (or the pinned one): for what has no case behind it."""
     rule_set = pinned_rule_set() or rule_set_in_force(known_rule_sets(), clock.today())

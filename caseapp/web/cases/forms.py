@@ -84,6 +84,16 @@ class SumCurrencyField(SelectField):
         self.data = (self.data or "").strip().upper() or None
 
 
+# Facts only one kind of General Points Test reads: the form leaves out the other kind's, so
+# a case lodged in 2023 is not asked for an income, nor one lodged now for a senior role.
+CRITERIA_ONLY = ("degree_eligible_university", "degree_stem", "two_languages",
+                 "multinational_work_years", "sector_work_years", "international_work_years",
+                 "income_amount", "income_currency", "income_rate_to_hkd", "profit_amount",
+                 "profit_currency", "profit_rate_to_hkd", "owns_listed_company")
+POINTS_TABLE_ONLY = ("professional_qualification", "senior_work_years",
+                     "other_foreign_language", "hk_permanent_resident_family")
+
+
 class ApplicantForm(VersionedForm):
     given_name = _name("Given name(s)")
     family_name = _name("Family name")
@@ -176,6 +186,14 @@ class ApplicantForm(VersionedForm):
         # isalnum() would let full-width digits or Chinese through.
         if field.data and not PASSPORT_NUMBER.fullmatch(normalise_passport(field.data)):
             raise ValidationError("A passport number has 1 to 20 letters A-Z and digits 0-9.")
+
+    def for_test(self, kind: str) -> ApplicantForm:
+        """Keep only the General Points Test facts of ``kind`` ("criteria" or "points_table")
+        among the test-specific ones; the rest are neither shown nor saved."""
+        for name in POINTS_TABLE_ONLY if kind == "criteria" else CRITERIA_ONLY:
+            if name in self:
+                del self[name]
+        return self
 
     def applicant_values(self) -> dict[str, Any]:
         """What the form carries, as the service takes it; fields the form left out (facts the

@@ -12,6 +12,7 @@ from caseapp.models import Role
 from caseapp.queries.cases import get_dependant
 from caseapp.queries.history import audit_page
 from caseapp.services import cases as case_service
+from caseapp.services.checks import configured_rule_set, rule_set_for_case
 from caseapp.services.errors import ServiceError
 from caseapp.web.access import acting_user, case_or_404, roles_required
 from caseapp.web.case_page import case_page_context
@@ -24,7 +25,7 @@ bp = Blueprint("cases", __name__)
 @bp.route("/cases/new", methods=["GET", "POST"])
 @roles_required(Role.CONSULTANT)
 def new_case() -> Any:
-    form = ApplicantForm()
+    form = ApplicantForm().for_test(configured_rule_set().general_points_kind)
     if form.validate_on_submit():
         try:
             case = case_service.open_case(acting_user(), form.applicant_values())
@@ -59,7 +60,8 @@ def edit_applicant(reference: str) -> Any:
     case = case_or_404(reference)
     if (closed := refuse_if_locked(case)) is not None:
         return closed
-    form = ApplicantForm(obj=case.applicant)
+    # The facts the rule set in force for this case reads (by its lodging date).
+    form = ApplicantForm(obj=case.applicant).for_test(rule_set_for_case(case).general_points_kind)
     return save_form(
         case, form,
         save=lambda: case_service.update_applicant(
