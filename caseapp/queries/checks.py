@@ -37,7 +37,11 @@ def get_check_run(case: Case, run_id: int) -> CheckRun | None:
 def checks_panel_context(case: Case) -> dict[str, Any]:
     runs = check_runs(case)
     latest = runs[0] if runs else None
+    from caseapp.services.checks import rule_set_for_case
+
     return {
+        # What the next run uses: the set in force on the case's lodging date.
+        "rule_set_now": rule_set_for_case(case),
         "latest_run": latest,
         "latest_result": stored_result(latest) if latest else None,
         "earlier_runs": runs[1:],

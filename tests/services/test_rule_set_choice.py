@@ -60,3 +60,11 @@ def test_a_pinned_version_wins_over_the_date(app, db, consultant):
         assert run_checks(consultant, case, date(2024, 1, 1)).rule_set_version == "qmas-2024-11"
     finally:
         app.config["RULE_SET_VERSION"] = "qmas-2006-165"
+
+
+def test_the_case_page_names_the_rule_set_the_next_run_uses(
+        app, db, consultant, consultant_client, by_date):
+    case = open_case(consultant)
+    page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "Checks now use rule set <strong>qmas-2024-11</strong>" in page
+    assert "in force from 2024-11-01" in page
