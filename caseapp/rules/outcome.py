@@ -479,8 +479,12 @@ class CheckResult:
         raise KeyError(code)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data (no Decimal, no date objects) to store with the check run."""
-        return {
+        """JSON-ready data (no Decimal, no date objects) to store with the check run.
+
+        A result rebuilt from data stored before issue 9 gives that data back key for key: the
+        lodging and effective dates it did not have are left out rather than stored as null.
+        """
+        data = {
             "format": RESULT_FORMAT,
             "rule_set_version": self.rule_set_version,
             "rule_set_overrides": copy.deepcopy(self.rule_set_overrides),
@@ -495,9 +499,12 @@ class CheckResult:
             "warnings": list(self.warnings),
             "next_actions": list(self.next_actions),
             "headline": [item.to_dict() for item in self.headline],
-            "lodging_date": _iso(self.lodging_date),
-            "rule_set_effective_date": _iso(self.rule_set_effective_date),
         }
+        if self.lodging_date is not None:
+            data["lodging_date"] = self.lodging_date.isoformat()
+        if self.rule_set_effective_date is not None:
+            data["rule_set_effective_date"] = self.rule_set_effective_date.isoformat()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:

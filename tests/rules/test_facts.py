@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -119,3 +120,49 @@ def test_facts_are_frozen() -> None:
 
 def test_dependant_display_name_falls_back_to_id() -> None:
     assert DependantFacts(id=7, relationship=Relationship.CHILD).display_name == "dependant 7"
+
+
+def test_the_criteria_facts_are_not_yet_known_by_default() -> None:
+    facts = ApplicantFacts()
+    for name in ("degree_eligible_university", "degree_stem", "two_languages",
+                 "owns_listed_company"):
+        assert getattr(facts, name) is Answer.UNKNOWN
+    for name in ("multinational_work_years", "sector_work_years", "international_work_years",
+                 "income_hkd", "business_profit_hkd"):
+        assert getattr(facts, name) is None
+    assert CaseFacts(applicant=facts, check_date=date(2026, 3, 2)).submitted_on is None
+
+
+def test_the_criteria_facts_are_coerced_and_checked() -> None:
+    facts = ApplicantFacts(
+        degree_eligible_university="yes",
+        owns_listed_company="no",
+        income_hkd="1000000.00",
+        business_profit_hkd=-5000,  # a loss
+        sector_work_years=3,
+    )
+    assert facts.degree_eligible_university is Answer.YES
+    assert facts.owns_listed_company is Answer.NO
+    assert facts.income_hkd == Decimal("1000000.00") and isinstance(facts.income_hkd, Decimal)
+    assert facts.business_profit_hkd == Decimal(-5000)
+    case = CaseFacts(applicant=facts, check_date="2026-03-02", submitted_on="2026-01-31")
+    assert case.submitted_on == date(2026, 1, 31)
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "message"),
+    [
+        ({"income_hkd": 1e6}, TypeError, "income_hkd"),
+        ({"income_hkd": "-1"}, ValueError, "income_hkd: -1 is negative"),
+        ({"business_profit_hkd": 5e6}, TypeError, "business_profit_hkd"),
+        ({"business_profit_hkd": "NaN"}, ValueError, "business_profit_hkd"),
+        ({"multinational_work_years": -1}, ValueError, "multinational_work_years"),
+        ({"international_work_years": 2.0}, TypeError, "international_work_years"),
+        ({"two_languages": "maybe"}, ValueError, "two_languages"),
+    ],
+)
+def test_bad_criteria_facts_are_refused(
+    values: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        ApplicantFacts(**values)

@@ -199,3 +199,159 @@ def test_excluded_nationalities_come_from_the_rule_set() -> None:
     outcome = evaluate(facts, rules).prerequisite("P6")
     assert outcome.outcome is Outcome.FAIL
     assert "France" in outcome.reason
+
+
+# --- the criteria kind (qmas-2024-11, issue 9) ------------------------------------------------
+
+
+def criteria_data() -> dict[str, Any]:
+    return copy.deepcopy(rule_set_for("qmas-2024-11").to_dict())
+
+
+def test_the_2006_file_has_no_kind_and_is_a_points_table() -> None:
+    folder = Path(__file__).resolve().parents[2] / "caseapp" / "rules" / "rulesets"
+    data = json.loads((folder / "qmas-2006-165.json").read_text(encoding="utf-8"))
+    assert "kind" not in data["general_points"]
+    rules = load_rule_set(data)
+    assert rules.general_points_kind == "points_table"
+    assert rules == default_rule_set()
+    assert default_rule_set().to_dict()["general_points"]["kind"] == "points_table"
+    explicit = copy.deepcopy(data)
+    explicit["general_points"]["kind"] = "points_table"
+    assert load_rule_set(explicit) == rules
+
+
+def test_the_2024_rule_set_keeps_the_prerequisites_and_the_abpt() -> None:
+    old, new = default_rule_set().to_dict(), criteria_data()
+    for key in (
+        "minimum_age",
+        "dependant_child_max_age",
+        "deposit_single_hkd",
+        "deposit_family_hkd",
+        "deposit_freshness_months",
+        "passport_warning_months",
+        "excluded_nationalities",
+        "achievement_points",
+    ):
+        assert new[key] == old[key], key
+    assert new["general_points"]["kind"] == "criteria"
+    assert new["general_points"]["threshold"] == 6
+
+
+@pytest.mark.parametrize("version", ["qmas-2006-165", "qmas-2024-11"])
+def test_both_kinds_round_trip_through_json_and_the_loader(version: str) -> None:
+    rules = rule_set_for(version)
+    text = json.dumps(rules.to_dict())
+    again = load_rule_set(json.loads(text))
+    assert again == rules
+    assert again.to_dict() == rules.to_dict()
+    overridden = rules.with_overrides(deposit_single_hkd="300000")
+    assert load_rule_set(json.loads(json.dumps(overridden.to_dict()))) == overridden
+    assert overridden.general_points == rules.general_points
+
+
+def test_criteria_are_shown_in_full() -> None:
+    test = rule_set_for("qmas-2024-11").general_points
+    shown = [(c.number, c.code, c.title, c.values()) for c in test.criteria]
+    assert shown[0] == (1, "age", "Aged 50 or below", {"max_age": 50})
+    assert shown[1][3] == {"degree_levels": ["master", "doctorate"]}
+    assert shown[3][3] == {}
+    assert shown[9][3] == {"min_hkd": "1000000"}
+    assert all(title for _, _, title, _ in shown)
+
+
+def _criterion(index: int, key: str, value: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        data["general_points"]["criteria"][index][key] = value
+
+    return change
+
+
+def _general(key: str, value: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        data["general_points"][key] = value
+
+    return change
+
+
+def _drop_criterion_key(index: int, key: str) -> Any:
+    return lambda data: data["general_points"]["criteria"][index].pop(key)
+
+
+def _append_criterion(item: dict[str, Any]) -> Any:
+    return lambda data: data["general_points"]["criteria"].append(item)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param(_general("kind", "questionnaire"), r"general_points\.kind: expected "
+                     "points_table or criteria", id="unknown-kind"),
+        pytest.param(_general("pass_mark", 80), r"general_points: unknown keys pass_mark",
+                     id="table-key-in-criteria"),
+        pytest.param(_general("threshold", 0), r"general_points\.threshold: 0 is below",
+                     id="threshold-zero"),
+        pytest.param(_general("threshold", -6), r"general_points\.threshold: -6 is below",
+                     id="threshold-negative"),
+        pytest.param(_general("threshold", "6"), r"general_points\.threshold: expected a whole",
+                     id="threshold-as-text"),
+        pytest.param(_general("threshold", 13), r"threshold: 13 exceeds the 12 criteria",
+                     id="threshold-over-count"),
+        pytest.param(_general("criteria", []), r"general_points\.criteria: expected a non-empty",
+                     id="no-criteria"),
+        pytest.param(_criterion(0, "max_age", -50), r"criteria\[0\]\.max_age: -50 is below",
+                     id="negative-age"),
+        pytest.param(_criterion(0, "max_age", True), r"criteria\[0\]\.max_age: expected a whole",
+                     id="age-as-bool"),
+        pytest.param(_criterion(5, "min_years", -1), r"criteria\[5\]\.min_years: -1 is below",
+                     id="negative-years"),
+        pytest.param(_criterion(6, "min_years", 2.5), r"criteria\[6\]\.min_years: expected a",
+                     id="fractional-years"),
+        pytest.param(_criterion(9, "min_hkd", 1000000.0), r"criteria\[9\]\.min_hkd: expected an",
+                     id="float-money"),
+        pytest.param(_criterion(9, "min_hkd", "-1000000"), r"criteria\[9\]\.min_hkd: .* positive",
+                     id="negative-money"),
+        pytest.param(_criterion(10, "min_hkd", "lots"), r"criteria\[10\]\.min_hkd: .*not an amo",
+                     id="text-money"),
+        pytest.param(_criterion(1, "degree_levels", ["masters"]),
+                     r"criteria\[1\]\.degree_levels\[0\]: 'masters' is not a degree",
+                     id="typo-degree"),
+        pytest.param(_criterion(1, "degree_levels", ["secondary"]), "is not a degree",
+                     id="not-a-degree"),
+        pytest.param(_criterion(1, "degree_levels", []), r"criteria\[1\]\.degree_levels: expec",
+                     id="no-degree-levels"),
+        pytest.param(_criterion(1, "degree_levels", ["master", "master"]), "twice",
+                     id="degree-twice"),
+        pytest.param(_criterion(1, "degree_levels", "master"), "non-empty list",
+                     id="degree-not-a-list"),
+        pytest.param(_criterion(4, "min_years", 3), r"criteria\[4\]: unknown keys min_years",
+                     id="value-the-code-does-not-use"),
+        pytest.param(_drop_criterion_key(7, "min_years"), r"criteria\[7\]\.min_years: required",
+                     id="missing-value"),
+        pytest.param(_drop_criterion_key(3, "title"), r"criteria\[3\]\.title: required",
+                     id="missing-title"),
+        pytest.param(_criterion(3, "title", "  "), r"criteria\[3\]\.title: expected a non-empty",
+                     id="blank-title"),
+        pytest.param(_criterion(2, "code", "stem"), r"criteria\[2\]\.code: unknown criterion",
+                     id="unknown-code"),
+        pytest.param(_append_criterion({"code": "english", "title": "English again"}),
+                     "'english' is listed twice", id="code-twice"),
+        pytest.param(_append_criterion("income"), r"criteria\[12\]: expected an object",
+                     id="criterion-not-an-object"),
+    ],
+)
+def test_bad_criteria_data_is_refused_clearly(change: Any, message: str) -> None:
+    data = criteria_data()
+    change(data)
+    with pytest.raises(ValueError, match=message):
+        load_rule_set(data)
+
+
+def test_fewer_criteria_and_a_lower_threshold_are_valid_data() -> None:
+    data = criteria_data()
+    data["general_points"]["criteria"] = data["general_points"]["criteria"][:4]
+    data["general_points"]["threshold"] = 4
+    data["version"] = "qmas-test"
+    rules = load_rule_set(data)
+    assert [c.number for c in rules.general_points.criteria] == [1, 2, 3, 4]
+    assert load_rule_set(rules.to_dict()) == rules
