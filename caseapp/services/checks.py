@@ -29,7 +29,7 @@ from caseapp.rules import (
     Verdict,
     evaluate,
 )
-from caseapp.rules.ruleset import packaged_rule_sets, rule_set_in_force
+from caseapp.rules.ruleset import rule_set_in_force
 from caseapp.rules.workflow import OPEN_STATUSES
 from caseapp.services.derived import attention_values, reply_due_reasons
 
@@ -51,8 +51,11 @@ _APPLICANT_FACT_FIELDS = {
 
 
 def known_rule_sets() -> tuple[RuleSet, ...]:
-    """Every rule set a case may be checked under, oldest effective date first."""
-    return packaged_rule_sets()
+    """Every rule set a case may be checked under, packaged and stored by admins, oldest
+    effective date first."""
+    from caseapp.queries.rulesets import all_rule_sets
+
+    return all_rule_sets()
 
 
 def _with_config_overrides(rule_set: RuleSet) -> RuleSet:

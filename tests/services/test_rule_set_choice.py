@@ -68,3 +68,27 @@ def test_the_case_page_names_the_rule_set_the_next_run_uses(
     page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert "Checks now use rule set <strong>qmas-2024-11</strong>" in page
     assert "in force from 2024-11-01" in page
+
+
+def test_a_version_an_admin_stored_takes_effect_on_its_date(db, consultant, admin, by_date):
+    from datetime import timedelta
+
+    from caseapp import clock
+    from caseapp.models import StoredRuleSet
+    from caseapp.queries.rulesets import canonical_json
+    from caseapp.rules.ruleset import load_rule_set, rule_set_for
+
+    data = rule_set_for("qmas-2024-11").to_dict()
+    soon = clock.today() + timedelta(days=30)
+    data.update(version="qmas-test-next", title="Next", effective_date=soon.isoformat())
+    stored = load_rule_set(data)
+    db.session.add(StoredRuleSet(version=stored.version, title=stored.title,
+                                 effective_date=soon, based_on="qmas-2024-11",
+                                 content=canonical_json(stored),
+                                 created_by_id=admin.id, updated_by_id=admin.id))
+    db.session.commit()
+    case = open_case(consultant)
+    assert run_checks(consultant, case).rule_set_version == "qmas-2024-11"
+    case.planned_submission_date = soon
+    db.session.commit()
+    assert run_checks(consultant, case).rule_set_version == "qmas-test-next"
