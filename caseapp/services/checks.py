@@ -55,7 +55,10 @@ def known_rule_sets() -> tuple[RuleSet, ...]:
     effective date first."""
     from caseapp.queries.rulesets import all_rule_sets
 
-    return all_rule_sets()
+    # Read without autoflush: asked in the middle of a change, the lookup must not write the
+    # case row early (its version would move twice).
+    with db.session.no_autoflush:
+        return all_rule_sets()
 
 
 def _with_config_overrides(rule_set: RuleSet) -> RuleSet:
