@@ -166,6 +166,36 @@ def run_checks_command(reference: str | None, all_open: bool, as_email: str | No
     click.echo(format_result(case.reference, checks.stored_result(run)))
 
 
+@checks_cli.command("compare")
+@click.option("--rule-set", "version", required=True,
+              help="The version to preview, packaged or stored (e.g. one not yet in force).")
+def compare_command(version: str) -> None:
+    """Preview a rule set version: the open cases whose verdict would change under it."""
+    from caseapp.queries.rulesets import find_rule_set
+    from caseapp.services.impact import ChangedCase, preview_impact
+
+    candidate = find_rule_set(version)
+    if candidate is None:
+        click.echo(f"error: no rule set {version!r}", err=True)
+        raise SystemExit(1)
+
+    def print_change(change: ChangedCase) -> None:
+        click.echo(f"{change.reference}  {change.consultant}  {change.current} -> "
+                   f"{change.candidate}  ({change.current_version} -> {version}): {change.why}")
+
+    click.echo(f"Open cases not yet submitted, lodged on or after "
+               f"{candidate.effective_date.isoformat()}, now and under {version}:")
+    report = preview_impact(candidate, limit=0, each_change=print_change)
+    if report.pinned:
+        click.echo(f"CASEAPP_RULE_SET_VERSION pins {report.pinned}: every case is checked "
+                   f"under it, so {version} changes no verdict while the pin stays.")
+    click.echo(f"{report.changed} of {report.evaluated} case"
+               f"{'' if report.evaluated == 1 else 's'} would change verdict "
+               f"({report.considered} open cases not yet submitted).")
+    for name, count in report.consultants:
+        click.echo(f"  {name:<30} {count}")
+
+
 def format_result(reference: str, result: CheckResult) -> str:
     """The check result as plain text, in the order the case page shows it."""
     lines = [f"{reference}: {result.verdict.label.upper()} ({result.summary})",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Any, ClassVar
 
-from wtforms import StringField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from caseapp.rules import RuleSet
 from caseapp.services.deposits import MAX_RATE, RATE_PLACES
 from caseapp.services.rates import MAX_SOURCE_LENGTH
+from caseapp.services.rulesets import criterion_fields
 from caseapp.web.deposits.forms import CurrencyField, positive_decimal
 from caseapp.web.fields import ExactDecimalField, FriendlyDateField, not_in_future
 from caseapp.web.textcheck import SafeTextForm
@@ -43,3 +46,71 @@ class RateForm(SafeTextForm):
 
 class DeleteForm(SafeTextForm):
     """The delete button: CSRF only."""
+
+
+# ---- rule sets ---------------------------------------------------------------------------------
+
+def _text(label: str, **kwargs: Any) -> StringField:
+    # Numbers are read by the service (caseapp.services.rulesets), which says what is wrong
+    # with each in words, beside its field; the form keeps exactly what was typed.
+    return StringField(label, filters=[_strip], render_kw={"inputmode": "numeric",
+                                                            "autocomplete": "off"}, **kwargs)
+
+
+class RuleSetForm(SafeTextForm):
+    """A rule set version: its name, title, effective date and every number an admin may
+    change. The General Points Test's fields are added per base by :func:`rule_set_form`."""
+
+    version = StringField("Version", filters=[_strip],
+                          render_kw={"autocomplete": "off", "spellcheck": "false"})
+    title = StringField("Title", filters=[_strip])
+    effective_date = FriendlyDateField("Effective date")
+    minimum_age = _text("Minimum age of the applicant (P1)")
+    dependant_child_max_age = _text("A child may accompany while under this age (P7)")
+    deposit_single_hkd = _text("Deposit, single applicant (HKD, P2)")
+    deposit_family_hkd = _text("Deposit, family application (HKD, P2)")
+    deposit_freshness_months = _text("A bank statement counts for (months)")
+    passport_warning_months = _text("Warn when the passport expires within (months)")
+    excluded_nationalities = TextAreaField(
+        "Excluded nationalities (P6): ISO 3166-1 alpha-3 codes", filters=[_strip],
+        render_kw={"rows": 3, "spellcheck": "false"})
+
+    general_fields: ClassVar[list[str]] = []
+
+    def rule_set_values(self) -> dict[str, Any]:
+        return {name: field.data for name, field in self._fields.items()
+                if name != "csrf_token"}
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, list):
+        return " ".join(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+def rule_set_form(base: RuleSet, prefill: dict[str, Any]) -> RuleSetForm:
+    """The form for a version made from (or editing) ``base``: one field per number of its
+    General Points Test (the pass mark of a points table; the threshold count and each
+    criterion's numbers), prefilled from ``prefill`` unless the request carries the form."""
+
+    class Form(RuleSetForm):
+        pass
+
+    general: list[str] = []
+    if base.general_points_kind == "criteria":
+        Form.threshold = _text("Criteria to meet (threshold count)")
+        general.append("threshold")
+        for spec in criterion_fields(base):
+            unit = "HKD" if spec.name == "min_hkd" else (
+                "age" if spec.name == "max_age" else "years")
+            setattr(Form, spec.key, _text(f"Criterion {spec.number}: {spec.title} ({unit})"))
+            general.append(spec.key)
+    else:
+        Form.pass_mark = _text("Pass mark of the General Points Test")
+        general.append("pass_mark")
+    Form.general_fields = general
+    return Form(data={name: _as_text(value) for name, value in prefill.items()})
