@@ -108,8 +108,9 @@ def configured_rule_set() -> RuleSet:
 
 def applicant_facts(applicant: Applicant) -> ApplicantFacts:
     """The applicant as the rules read it. An unset answer (a new applicant not yet flushed,
-    whose column defaults apply on insert) is left to the facts' own default, "unknown"."""
-    values = {fact: getattr(applicant, column)
+    whose column defaults apply on insert) is left to the facts' own default, "unknown"; so is
+    a fact an older schema's row does not have (migration 0004 backfills through here)."""
+    values = {fact: getattr(applicant, column, None)
               for fact, column in _APPLICANT_FACT_FIELDS.items()}
     return ApplicantFacts(**{fact: value for fact, value in values.items() if value is not None})
 
@@ -146,7 +147,8 @@ def case_facts(case: Case, check_date: date) -> CaseFacts:
         deposits=tuple(deposit_facts(e) for e in case.deposits),
         check_date=check_date,
         planned_submission_date=case.planned_submission_date,
-        submitted_on=case.submitted_on,
+        # Rows of an older schema (migration 0004's backfill) have no submission date yet.
+        submitted_on=getattr(case, "submitted_on", None),
     )
 
 
