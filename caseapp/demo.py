@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -107,11 +107,38 @@ def demo_applicant(i: int, rng: random.Random) -> dict[str, Any]:
         "senior_work_years": rng.randint(0, min(work_years, 6)) if complete else None,
         "other_foreign_language": Answer.YES if i % 5 == 1 else Answer.NO,
         "hk_permanent_resident_family": Answer.YES if i % 6 == 0 else Answer.NO,
+        **demo_criteria(i, complete, qualification, work_years if complete else None),
         "achievement_claim": Answer.YES if i == 10 else Answer.NO,
         "achievement_description": (
             "Olympic bronze medal, women's rowing (eight), Tokyo 2020; certificate on file."
             if i == 10 else ""
         ),
+    }
+
+
+def demo_criteria(i: int, complete: bool, qualification: Qualification,
+                  work_years: int | None) -> dict[str, Any]:
+    """The facts of the 2024 General Points Test: most complete files answer all of them
+    (some meet 6 or more criteria, one exactly 5); the others leave some unknown."""
+    if not complete:
+        return {"two_languages": Answer.YES if i % 3 == 0 else Answer.UNKNOWN}
+    postgraduate = qualification in (Qualification.MASTER, Qualification.DOCTORATE)
+    years = work_years or 0
+    high_earner = i % 2 == 0
+    return {
+        "degree_eligible_university": Answer.YES if postgraduate else Answer.NO,
+        "degree_stem": Answer.YES if postgraduate and i % 3 != 1 else Answer.NO,
+        "two_languages": Answer.YES if i % 3 == 0 else Answer.NO,
+        "multinational_work_years": min(years, 3 + i % 3),
+        "sector_work_years": min(years, 4) if i % 2 == 0 else 0,
+        "international_work_years": min(years, 2) if i % 5 in (0, 1) else 0,
+        "income_amount": Decimal("1250000.00") if high_earner else Decimal("640000.00"),
+        "income_currency": "HKD",
+        "income_rate_to_hkd": Decimal(1),
+        "profit_amount": Decimal("0.00"),
+        "profit_currency": "HKD",
+        "profit_rate_to_hkd": Decimal(1),
+        "owns_listed_company": Answer.NO,
     }
 
 
@@ -243,6 +270,34 @@ def _review_submit_and_decide(consultant: User, manager: User, case: Case, i: in
             lodged + timedelta(days=28), case.version)
 
 
+def _lodged_in_october_2024(consultant: User, manager: User, rng: random.Random) -> None:
+    """A file lodged on paper on 15 October 2024, before the criteria took effect, and entered
+    here afterwards: checked and decided under the 2006 points table for good."""
+    checked_on, lodged = date(2024, 10, 10), date(2024, 10, 15)
+    case = case_service.open_case(consultant, {**demo_applicant(0, rng), "given_name": "Grace",
+                                               "family_name": "Ho", "chinese_name": "何恩"})
+    case.opened_at = datetime(2024, 9, 2, 2, 0, tzinfo=UTC)  # when the paper file was opened
+    db.session.commit()
+    _upload_documents(consultant, case, complete=True)
+    statement = _upload(consultant, case, DocumentKind.BANK_STATEMENT)
+    evidence = record_demo_deposit(consultant, case, {
+        "amount": Decimal("320000.00"), "currency": "HKD", "rate_to_hkd": Decimal(1),
+        "statement_date": date(2024, 9, 30), "bank": "HSBC Hong Kong",
+        "account_holder": "Grace Ho"}, statement)
+    deposit_service.verify_deposit(manager, case, evidence, case.version)
+    for target in (CaseStatus.COLLECTING_DOCUMENTS, CaseStatus.READY_FOR_REVIEW):
+        move_status(consultant, case, target, "", case.version)
+    run_checks(consultant, case, checked_on)
+    submission.review_case(manager, case, ReviewOutcome.APPROVED,
+                           "Paper file checked against the originals.", case.version)
+    submission.submit_case(
+        manager, case, "QMAS/2024/088412", lodged, case.version, override=True,
+        reason="Lodged on paper on 15 October 2024; the file was entered afterwards, so its "
+               "check run is older than the submission limit.")
+    move_status(manager, case, CaseStatus.UNDER_ASSESSMENT, "", case.version)
+    move_status(manager, case, CaseStatus.APPROVED_IN_PRINCIPLE, "", case.version)
+
+
 def _seed_rates(admin: User) -> None:
     """Reference rates for the demo's foreign currencies, weekly over the last six months."""
     today = clock.today()
@@ -291,5 +346,6 @@ def seed(case_count: int = 20) -> tuple[list[User], int]:
         run = run_checks(consultant, case)
         if case.status is CaseStatus.READY_FOR_REVIEW and run.verdict == "eligible":
             _review_submit_and_decide(consultant, manager, case, i)
+    _lodged_in_october_2024(consultants[0], manager, rng)
     db.session.commit()
-    return users, case_count
+    return users, case_count + 1

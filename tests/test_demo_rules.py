@@ -33,10 +33,38 @@ def test_the_demo_cases_went_through_review_gates_and_four_eyes(app, db):
         move = db.session.scalars(select(StatusChange).where(
             StatusChange.case_id == case.id,
             StatusChange.to_status == CaseStatus.SUBMITTED)).one()
-        assert not move.override
+        # Only the paper file lodged in 2024 is past a gate, and it says why.
+        assert not move.override or move.reason.startswith("Lodged on paper")
     for evidence in db.session.scalars(select(DepositEvidence)):
         assert evidence.document_id is not None
         if evidence.status is EvidenceStatus.VERIFIED:
             assert evidence.verified_by_id != evidence.recorded_by_id
     under_assessment = [c for c in lodged if c.status is CaseStatus.UNDER_ASSESSMENT]
     assert under_assessment and all(missing_documents(c) == [] for c in under_assessment)
+
+
+def test_the_demo_has_cases_under_both_rule_sets_as_deployed(app, db):
+    """Unpinned, as `make run` serves it: the 2024 criteria for today's files (met 6 or
+    more, exactly 5, undecided), the 2006 table for the file lodged in October 2024."""
+    from caseapp.models import CheckRun
+    from caseapp.services.checks import latest_run
+
+    app.config["RULE_SET_VERSION"] = None
+    try:
+        seed()
+        runs = [latest_run(c) for c in db.session.scalars(select(Case))]
+        versions = {r.rule_set_version for r in runs if r is not None}
+        assert versions == {"qmas-2006-165", "qmas-2024-11"}
+        old = next(c for c in db.session.scalars(select(Case)) if c.submitted_on is not None
+                   and c.submitted_on.year == 2024)
+        assert latest_run(old).rule_set_version == "qmas-2006-165"
+        criteria = [r.result["general_points"] for r in runs
+                    if r is not None and r.rule_set_version == "qmas-2024-11"]
+        assert all(c["kind"] == "criteria" for c in criteria)
+        met = [c["met"] for c in criteria]
+        assert max(met) >= 6 and 5 in met
+        undecided = [c for c in criteria if c["passed"] is None]
+        assert undecided
+        assert db.session.query(CheckRun).count() >= 21
+    finally:
+        app.config["RULE_SET_VERSION"] = "qmas-2006-165"
