@@ -41,6 +41,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_checks.py
 	$(BIN)/python bench/lists.py
+	$(BIN)/python bench/impact.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
