@@ -205,9 +205,16 @@ def format_result(reference: str, result: CheckResult) -> str:
         lines.append(f"  {rule.code} {rule.title:<28} {rule.outcome.label:<20} {rule.reason}")
         lines.extend(f"      -> {action}" for action in rule.actions)
     gpt = result.general_points
-    lines += ["", f"  General Points Test: {gpt.total}/{gpt.maximum} (pass mark {gpt.pass_mark})"]
-    lines.extend(f"      {f.title:<28} {f.points:>3}/{f.max:<3} {f.explanation}"
-                 for f in gpt.factors)
+    if gpt.kind == "criteria":
+        lines += ["", f"  General Points Test: {gpt.met} of {len(gpt.criteria)} criteria met "
+                      f"(at least {gpt.threshold} needed)"]
+        lines.extend(f"      {c.number:>2}. {c.title:<60} {c.status.label:<14} {c.reason}"
+                     for c in gpt.criteria)
+    else:
+        lines += ["", f"  General Points Test: {gpt.total}/{gpt.maximum} "
+                      f"(pass mark {gpt.pass_mark})"]
+        lines.extend(f"      {f.title:<28} {f.points:>3}/{f.max:<3} {f.explanation}"
+                     for f in gpt.factors)
     abpt = result.achievement_points
     lines.append(f"  Achievement-based Points Test: {abpt.outcome.label} - {abpt.reason}")
     if result.warnings:

@@ -110,3 +110,17 @@ def test_seed_demo_is_refused_in_production(app, db):
     assert result.exit_code == 1
     assert "not in production" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_checks_run_prints_a_criteria_result_too(app, db, consultant):
+    from tests.factories import open_case
+
+    case = open_case(consultant)
+    app.config["RULE_SET_VERSION"] = "qmas-2024-11"
+    try:
+        result = _cli(app, "checks", "run", case.reference, "--as", consultant.email)
+    finally:
+        app.config["RULE_SET_VERSION"] = "qmas-2006-165"
+    assert result.exit_code == 0, result.output
+    assert "criteria met (at least 6 needed)" in result.output
+    assert " 1. Aged 50 or below" in result.output
