@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -152,10 +152,25 @@ def case_facts(case: Case, check_date: date) -> CaseFacts:
     )
 
 
+# Facts the rules gained after runs were first stored (issue 9: the 2024 criteria, the
+# submission date). Left out of the fingerprint while they hold their default, so a run
+# stored before them still matches a case nobody has changed since.
+_LATER_APPLICANT_FACTS = ("degree_eligible_university", "degree_stem", "two_languages",
+                          "multinational_work_years", "sector_work_years",
+                          "international_work_years", "income_hkd", "business_profit_hkd",
+                          "owns_listed_company")
+_APPLICANT_DEFAULTS = {f.name: f.default for f in fields(ApplicantFacts)}
+
+
 def facts_fingerprint(facts: CaseFacts) -> str:
     """SHA-256 of the facts without the check date: equal hashes mean nothing relevant changed."""
     data = asdict(facts)
     data.pop("check_date")
+    if data.get("submitted_on") is None:
+        data.pop("submitted_on", None)
+    for name in _LATER_APPLICANT_FACTS:
+        if data["applicant"].get(name) == _APPLICANT_DEFAULTS[name]:
+            data["applicant"].pop(name)
     encoded = json.dumps(data, sort_keys=True, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
 

@@ -92,3 +92,37 @@ def test_a_version_an_admin_stored_takes_effect_on_its_date(db, consultant, admi
     case.planned_submission_date = soon
     db.session.commit()
     assert run_checks(consultant, case).rule_set_version == "qmas-test-next"
+
+
+def test_runs_stored_before_the_2024_facts_still_match_an_unchanged_case():
+    """The fingerprint of these facts as the code before issue 9 computed it: the new facts,
+    still at their defaults, leave it as it was, so stored runs do not all turn stale."""
+    from decimal import Decimal
+
+    from caseapp.rules.facts import ApplicantFacts, CaseFacts, DependantFacts, DepositFacts
+    from caseapp.rules.vocab import (
+        Answer,
+        EvidenceStatus,
+        MaritalStatus,
+        Qualification,
+        Relationship,
+    )
+    from caseapp.services.checks import facts_fingerprint
+
+    facts = CaseFacts(
+        applicant=ApplicantFacts(
+            date_of_birth=date(1990, 5, 17), nationality="MYS", english_written=Answer.YES,
+            english_spoken=Answer.YES, criminal_record=Answer.NO,
+            highest_qualification=Qualification.MASTER, master_count=1, graduate_work_years=8),
+        dependants=(DependantFacts(id=3, name="Ethan Tan", relationship=Relationship.CHILD,
+                                   date_of_birth=date(2015, 3, 2),
+                                   marital_status=MaritalStatus.SINGLE),),
+        deposits=(DepositFacts(id=4, amount=Decimal("300000.00"), currency="HKD",
+                               rate_to_hkd=Decimal(1), statement_date=date(2026, 11, 1),
+                               status=EvidenceStatus.VERIFIED, bank="HSBC"),),
+        check_date=date(2026, 11, 25), planned_submission_date=date(2026, 12, 1))
+    before = "0eb8c8d82090bf037db1830e314ec01ec7e247fbde9e887020d2fcffeb79788d"
+    assert facts_fingerprint(facts) == before
+    from dataclasses import replace
+    recorded = replace(facts, applicant=replace(facts.applicant, two_languages=Answer.YES))
+    assert facts_fingerprint(recorded) != before
