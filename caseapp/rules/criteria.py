@@ -238,7 +238,14 @@ def _age(criterion: Criterion, facts: CaseFacts) -> _Judged:
     return _Judged(NOT_MET, reason, data)
 
 
+# Levels that read wrong after "a" ("a secondary", "a none").
+_AS_PHRASE = {Qualification.NONE: "no formal qualification",
+              Qualification.SECONDARY: "secondary education"}
+
+
 def _with_article(level: Qualification) -> str:
+    if level in _AS_PHRASE:
+        return _AS_PHRASE[level]
     return f"a {level.label[0].lower()}{level.label[1:]}"
 
 

@@ -586,3 +586,12 @@ def test_recording_an_input_never_reverses_a_decided_test(
     if before.passed is not None:
         assert after.passed is before.passed
     assert before.met <= after.met <= before.best_possible
+
+
+def test_a_secondary_education_reads_as_a_sentence():
+    from caseapp.rules.criteria import _with_article
+    from caseapp.rules.vocab import Qualification
+
+    assert _with_article(Qualification.SECONDARY) == "secondary education"
+    assert _with_article(Qualification.NONE) == "no formal qualification"
+    assert _with_article(Qualification.MASTER) == "a master's degree"
