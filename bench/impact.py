@@ -17,7 +17,6 @@ nothing; no client data is printed.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time
@@ -28,11 +27,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from lists import (  # noqa: E402
-    PG_ENV,
-    RE_EXEC_MARK,
     bench_app,
     postgres_database,
     sqlite_database,
+    under_postgres,
 )
 
 from caseapp import clock  # noqa: E402
@@ -89,14 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    if "postgresql" in kinds and not os.environ.get(PG_ENV):
-        if os.environ.get(RE_EXEC_MARK):
-            print(f"scripts/with-postgres did not set {PG_ENV}", file=sys.stderr)
-            return 1
-        os.environ[RE_EXEC_MARK] = "1"
-        command = [str(ROOT / "scripts" / "with-postgres"), sys.executable, __file__,
-                   *(argv if argv is not None else sys.argv[1:])]
-        os.execv(command[0], command)
+    if (failed := under_postgres(kinds, __file__, argv)) is not None:
+        return failed
     report = {kind: run(kind, args) for kind in kinds}
     print("\n== summary")
     for lines in report.values():

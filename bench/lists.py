@@ -579,6 +579,21 @@ def bench_database(kind: str, args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def under_postgres(kinds: list[str], script: str, argv: list[str] | None) -> int | None:
+    """When PostgreSQL is wanted and not there, run ``script`` again under a throwaway
+    PostgreSQL server (scripts/with-postgres, removed afterwards); never returns then.
+    Returns 1 when even that gave no database, None when the bench may go on."""
+    if "postgresql" not in kinds or os.environ.get(PG_ENV):
+        return None
+    if os.environ.get(RE_EXEC_MARK):
+        print(f"scripts/with-postgres did not set {PG_ENV}", file=sys.stderr)
+        return 1
+    os.environ[RE_EXEC_MARK] = "1"
+    command = [str(ROOT / "scripts" / "with-postgres"), sys.executable, script,
+               *(argv if argv is not None else sys.argv[1:])]
+    os.execv(command[0], command)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -587,15 +602,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    if "postgresql" in kinds and not os.environ.get(PG_ENV):
-        if os.environ.get(RE_EXEC_MARK):
-            print(f"scripts/with-postgres did not set {PG_ENV}", file=sys.stderr)
-            return 1
-        # Run again under a throwaway PostgreSQL server (it is removed afterwards).
-        os.environ[RE_EXEC_MARK] = "1"
-        command = [str(ROOT / "scripts" / "with-postgres"), sys.executable, __file__,
-                   *(argv if argv is not None else sys.argv[1:])]
-        os.execv(command[0], command)
+    if (failed := under_postgres(kinds, __file__, argv)) is not None:
+        return failed
     report: dict[str, list[str]] = {}
     for kind in kinds:
         report[kind] = bench_database(kind, args)
