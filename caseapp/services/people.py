@@ -161,7 +161,7 @@ def _check_part_years(values: dict[str, Any], applicant: Applicant | None,
                        applicant.graduate_work_years if applicant is not None else None)
     if not isinstance(total, int) or "graduate_work_years" in errors:
         return
-    for name in PART_OF_GRADUATE_YEARS[1:]:
+    for name in PART_OF_GRADUATE_YEARS:
         value = values.get(name)
         if isinstance(value, int) and name not in errors and value > total:
             errors.setdefault(name, []).append(

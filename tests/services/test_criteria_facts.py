@@ -62,3 +62,10 @@ def test_bad_criteria_facts_are_refused_beside_their_field(db, consultant, value
     assert message in " ".join(refused.value.errors[field])
     db.session.expire_all()
     assert case.version == version and case.applicant.income_amount is None
+
+
+def test_the_service_refuses_more_senior_years_than_graduate_years(db, consultant):
+    case = open_case(consultant)
+    with pytest.raises(ValidationFailed) as refused:
+        case_service.update_applicant(consultant, case, {"senior_work_years": 12}, SKIP)
+    assert "at most 8" in " ".join(refused.value.errors["senior_work_years"])
