@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -114,6 +114,24 @@ def _review_gate(case: Case) -> Gate:
                 f"“{review.comment}”", overridable=False)
 
 
+def _checks_gate(case: Case, lodged_on: date) -> Gate:
+    """The latest run is eligible, recent and current (workflow.submission_readiness), and it
+    used the rule set in force on the day the application is lodged: a run made for a later
+    planned date may have used a set not yet in force on ``lodged_on``."""
+    readiness = submission_readiness(case, clock.today())
+    if not readiness.ready:
+        return Gate(CHECKS, False, readiness.reason)
+    run = latest_run(case)
+    facts = replace(case_facts(case, clock.today()), submitted_on=lodged_on)
+    in_force = rule_set_for_facts(facts).version
+    if run is not None and run.rule_set_version != in_force:
+        return Gate(CHECKS, False, f"The latest check run used rule set "
+                    f"{run.rule_set_version}, but an application lodged on "
+                    f"{lodged_on.isoformat()} is judged under {in_force}: set the planned "
+                    "submission date to the lodging date and run the checks again.")
+    return Gate(CHECKS, True, readiness.reason)
+
+
 def _documents_gate(case: Case) -> Gate:
     missing = missing_documents(case)
     if missing:
@@ -154,10 +172,9 @@ def _passport_gate(case: Case, on: date) -> Gate:
 def submission_gates(case: Case, on: date | None = None) -> list[Gate]:
     """Every gate on the way to ImmD, passed or not, with what is missing."""
     on = on or clock.today()
-    readiness = submission_readiness(case, clock.today())
     return [
         _review_gate(case),
-        Gate(CHECKS, readiness.ready, readiness.reason),
+        _checks_gate(case, on),
         _documents_gate(case),
         _deposits_gate(case),
         _passport_gate(case, on),

@@ -404,3 +404,35 @@ def test_review_and_letter_texts_refuse_invisible_characters(db, consultant, man
         service.review_case(manager, case, ReviewOutcome.APPROVED, bad, case.version)
     assert "invisible" in refused.value.errors["comment"][0]
     assert db.session.query(Review).count() == 0
+
+
+def test_a_run_under_a_set_not_in_force_on_the_lodging_day_does_not_pass_the_checks_gate(
+        app, db, consultant, manager, admin):
+    """Checked for a planned date under a version that takes effect later, then lodged
+    before that date: the run is not the one ImmD's rules apply to."""
+    from caseapp.models import StoredRuleSet
+    from caseapp.queries.rulesets import canonical_json
+    from caseapp.rules.ruleset import load_rule_set, rule_set_for
+
+    app.config["RULE_SET_VERSION"] = None
+    try:
+        soon = clock.today() + timedelta(days=3)
+        data = rule_set_for("qmas-2006-165").to_dict()
+        data.update(version="qmas-test-soon", title="Soon", effective_date=soon.isoformat())
+        stored = load_rule_set(data)
+        db.session.add(StoredRuleSet(
+            version=stored.version, title=stored.title, effective_date=soon,
+            based_on="qmas-2006-165", content=canonical_json(stored),
+            created_by_id=admin.id, updated_by_id=admin.id))
+        db.session.commit()
+        case = ready_for_review(db, consultant, check=False)
+        case.planned_submission_date = soon
+        db.session.commit()
+        run = run_checks(consultant, case)
+        assert (run.rule_set_version, run.verdict) == ("qmas-test-soon", "eligible")
+        approve(manager, case)
+        gate = {g.key: g for g in service.submission_gates(case, clock.today())}["checks"]
+        assert not gate.passed and "is judged under qmas-2024-11" in gate.message
+        assert {g.key: g for g in service.submission_gates(case, soon)}["checks"].passed
+    finally:
+        app.config["RULE_SET_VERSION"] = "qmas-2006-165"
