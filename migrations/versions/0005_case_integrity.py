@@ -9,10 +9,15 @@ rate it was compared with and a manager's rate confirmation; admins keep exchang
 Documents may belong to a dependant, and two kinds join: marriage and birth certificates.
 A case records its ImmD file number and submission date; reviews, the frozen packages sent,
 ImmD's requests for further information and the correspondence log get their tables.
-No backfill: existing evidence has no document link (verifying it needs one from now on).
+Backfill: a case already moved to "submitted" gets its submission date, the business day
+(Asia/Hong_Kong, the default zone) of its latest move there, so the rules judge it by the rule
+set in force when it was lodged. Its ImmD file number stays unknown. Existing evidence has no
+document link (verifying it needs one from now on).
 
 """
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from alembic import op
 import sqlalchemy as sa
@@ -147,6 +152,8 @@ def upgrade() -> None:
         batch_op.drop_constraint('kind', type_='check')
         batch_op.create_check_constraint('kind', _kinds(NEW_KINDS))
 
+    _backfill_submission_dates()
+
     with op.batch_alter_table('status_changes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('overridden_gates', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), server_default='[]', nullable=False))
 
@@ -205,3 +212,21 @@ def downgrade() -> None:
 
     op.drop_table('case_reviews')
     op.drop_table('exchange_rates')
+
+
+BUSINESS_ZONE = ZoneInfo("Asia/Hong_Kong")
+
+
+def _backfill_submission_dates() -> None:
+    connection = op.get_bind()
+    rows = connection.execute(sa.text(
+        "SELECT case_id, MAX(changed_at) FROM status_changes WHERE to_status = 'submitted' "
+        "GROUP BY case_id")).all()
+    for case_id, changed_at in rows:
+        if isinstance(changed_at, str):  # SQLite hands back text
+            changed_at = datetime.fromisoformat(changed_at)
+        if changed_at.tzinfo is None:  # stored in UTC
+            changed_at = changed_at.replace(tzinfo=UTC)
+        connection.execute(
+            sa.text("UPDATE cases SET submitted_on = :day WHERE id = :id"),
+            {"day": changed_at.astimezone(BUSINESS_ZONE).date(), "id": case_id})
