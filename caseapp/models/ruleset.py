@@ -26,7 +26,9 @@ class StoredRuleSet(Base):
     # As check runs record it (check_runs.rule_set_version is 40 characters too).
     version: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    effective_date: Mapped[date]
+    # Two versions taking effect on one day would leave the choice arbitrary (and every
+    # check of a case lodged then refused): the database holds one per day.
+    effective_date: Mapped[date] = mapped_column(unique=True)
     # The version it was made from, for the reader; the content stands on its own.
     based_on: Mapped[str] = mapped_column(String(40))
     content: Mapped[str] = mapped_column(Text)

@@ -298,9 +298,13 @@ def _finish(actor: User, row: StoredRuleSet, action: str,
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        # Another admin saved the same version name at the same moment.
-        raise ValidationFailed({"version": [
-            f"There is already a version {row.version}: choose another name."]}) from None
+        # Another admin saved the same version name, or a version taking effect the same
+        # day, at the same moment.
+        raise ValidationFailed({
+            "version": [f"There may already be a version {row.version}: choose another name."],
+            "effective_date": [f"Or another version takes effect on "
+                               f"{row.effective_date.isoformat()}: choose another day."],
+        }) from None
     except Exception:
         db.session.rollback()
         raise

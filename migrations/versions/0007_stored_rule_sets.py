@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_stored_rule_sets_created_by_id_users')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_stored_rule_sets_updated_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stored_rule_sets')),
+    sa.UniqueConstraint('effective_date', name=op.f('uq_stored_rule_sets_effective_date')),
     sa.UniqueConstraint('version', name=op.f('uq_stored_rule_sets_version'))
     )
 
