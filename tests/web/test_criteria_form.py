@@ -25,6 +25,7 @@ def test_the_form_asks_only_for_the_facts_of_the_test_in_force_for_the_case(
     page = consultant_client.get(f"/cases/{today_case.reference}/applicant").get_data(
         as_text=True)
     assert 'name="income_amount"' in page and 'name="senior_work_years"' not in page
+    assert "General Points Test of qmas-2024-11 (at least 6 of 12 criteria)" in page
     app.config["RULE_SET_VERSION"] = "qmas-2006-165"  # a consultancy pinned to the 2006 table
     page = consultant_client.get(f"/cases/{today_case.reference}/applicant").get_data(
         as_text=True)

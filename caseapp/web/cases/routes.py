@@ -25,7 +25,8 @@ bp = Blueprint("cases", __name__)
 @bp.route("/cases/new", methods=["GET", "POST"])
 @roles_required(Role.CONSULTANT)
 def new_case() -> Any:
-    form = ApplicantForm().for_test(configured_rule_set().general_points_kind)
+    rule_set = configured_rule_set()
+    form = ApplicantForm().for_test(rule_set.general_points_kind)
     if form.validate_on_submit():
         try:
             case = case_service.open_case(acting_user(), form.applicant_values())
@@ -34,7 +35,7 @@ def new_case() -> Any:
         else:
             flash(f"Case {case.reference} opened.", "success")
             return case_page(case)
-    return render_template("cases/applicant_form.html", form=form, case=None)
+    return render_template("cases/applicant_form.html", form=form, case=None, rule_set=rule_set)
 
 
 @bp.route("/cases/<reference>")
@@ -61,13 +62,15 @@ def edit_applicant(reference: str) -> Any:
     if (closed := refuse_if_locked(case)) is not None:
         return closed
     # The facts the rule set in force for this case reads (by its lodging date).
-    form = ApplicantForm(obj=case.applicant).for_test(rule_set_for_case(case).general_points_kind)
+    rule_set = rule_set_for_case(case)
+    form = ApplicantForm(obj=case.applicant).for_test(rule_set.general_points_kind)
     return save_form(
         case, form,
         save=lambda: case_service.update_applicant(
             acting_user(), case, form.applicant_values(), form.expected_version()),
         success=lambda changes: "Applicant saved." if changes else "Nothing changed.",
-        render=lambda: render_template("cases/applicant_form.html", form=form, case=case),
+        render=lambda: render_template("cases/applicant_form.html", form=form, case=case,
+                                       rule_set=rule_set),
     )
 
 
