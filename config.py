@@ -48,7 +48,21 @@ class Config:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    # Retry-After (and X-RateLimit-*) on responses, so an API client knows when to retry.
+    RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+
+    # The JSON API (caseapp/api): flask-smorest's settings, then ours.
+    API_TITLE = "caseapp API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    # Shared by every API route: per token (or per address without one), and per address.
+    API_RATE_LIMIT_PER_TOKEN = "600 per minute"
+    API_RATE_LIMIT_PER_ADDRESS = "1200 per minute"
+    # A personal API token works for at most this many days.
+    API_TOKEN_MAX_DAYS = 365
 
     # Business dates (today, "not in the future") are in this zone, whatever the server's.
     TIMEZONE = "Asia/Hong_Kong"

@@ -94,6 +94,10 @@ def _register_blueprints(app: Flask) -> None:
                    admin):
         app.register_blueprint(module.bp)
 
+    from caseapp.api import init_api
+
+    init_api(app)
+
 
 def _register_cli(app: Flask) -> None:
     from caseapp.cli import register

@@ -16,10 +16,12 @@ from caseapp.models.submission import (
     ReviewOutcome,
     SubmissionPackage,
 )
+from caseapp.models.token import ApiToken
 from caseapp.models.user import Role, User
 from caseapp.models.view import SavedView
 
 __all__ = [
+    "ApiToken",
     "Applicant",
     "AuditEntry",
     "Base",

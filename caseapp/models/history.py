@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Mapper
 
+    from caseapp.models.token import ApiToken
     from caseapp.models.user import User
 
 
@@ -78,8 +79,13 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(60))
     # {field: [old, new]} with values as the strings a person reads.
     changes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    # "api" when the change came through the JSON API, with the token it came with; None
+    # for the pages and the command line.
+    via: Mapped[str | None] = mapped_column(String(8))
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
 
     user: Mapped[User | None] = relationship()
+    api_token: Mapped[ApiToken | None] = relationship()
 
 
 @event.listens_for(AuditEntry, "before_update")

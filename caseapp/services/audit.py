@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -42,6 +46,41 @@ def snapshot(target: object, fields: list[str]) -> dict[str, list[str | None]]:
     return {f: [None, display_value(getattr(target, f))] for f in fields}
 
 
+@dataclass(frozen=True)
+class Channel:
+    """How a change reached the services: ``via`` "api" with the token it came with."""
+
+    via: str
+    api_token_id: int | None = None
+
+
+_channel: ContextVar[Channel | None] = ContextVar("caseapp_audit_channel", default=None)
+
+
+@contextmanager
+def through(channel: Channel) -> Iterator[None]:
+    """Every entry recorded inside the block is marked as made through ``channel``."""
+    reset = _channel.set(channel)
+    try:
+        yield
+    finally:
+        _channel.reset(reset)
+
+
+def enter_channel(channel: Channel) -> None:
+    """Mark what follows, until ``leave_channel``, as made through ``channel`` (a request
+    hook pair: the API's authentication and its teardown)."""
+    _channel.set(channel)
+
+
+def leave_channel() -> None:
+    _channel.set(None)
+
+
+def current_channel() -> Channel | None:
+    return _channel.get()
+
+
 def record(
     actor: User | None,
     action: str,
@@ -56,5 +95,9 @@ def record(
         entity=entity,
         changes=changes or {},
     )
+    channel = _channel.get()
+    if channel is not None:
+        entry.via = channel.via
+        entry.api_token_id = channel.api_token_id
     db.session.add(entry)
     return entry

@@ -1,0 +1,112 @@
+"""What every API blueprint shares: the argument parser, the signed-in user, case lookup with
+ownership, the case ETag and If-Match, and the documented error responses.
+
+Views here parse and serialise; the services decide and write, the queries read. A view
+lets a ServiceError propagate: ``api.errors`` turns it into the JSON error response.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import flask_smorest
+import marshmallow as ma
+from flask import Request, abort, g, request
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from caseapp.models import Case, Role, User
+from caseapp.queries.cases import get_case
+from caseapp.services.cases import ExpectedVersion
+
+
+class ApiParser(FlaskParser):
+    """webargs, strict: unknown fields are refused wherever they are sent (body, query,
+    form), and a body that is not JSON where JSON is expected is a 415."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "json": ma.RAISE,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+        "form": ma.RAISE,
+        "files": ma.RAISE,
+    }
+
+    def load_json(self, req: Request, schema: ma.Schema) -> Any:
+        if not is_json_request(req) and (req.content_length or req.headers.get(
+                "Transfer-Encoding")):
+            abort(415, description="Send the body as JSON (Content-Type: application/json).")
+        return super().load_json(req, schema)
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    """A flask-smorest blueprint whose every route needs a signed-in user (``api.auth``)."""
+
+    ARGUMENTS_PARSER = ApiParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from caseapp.api.auth import authenticate_request, end_request
+
+        self.before_request(authenticate_request)
+        self.teardown_request(end_request)
+
+
+def api_user() -> User:
+    """Who the request acts as: the token's user, or the signed-in user of a browser session."""
+    return cast(User, g.api_user)
+
+
+def require_role(*roles: Role) -> User:
+    """The user, if they have one of ``roles``; otherwise 403."""
+    user = api_user()
+    if user.role not in roles:
+        abort(403, description="Your role does not allow this.")
+    return user
+
+
+def case_or_404(reference: str) -> Case:
+    """The case if the user may see it; otherwise 404, as on the pages."""
+    case = get_case(api_user(), reference)
+    if case is None:
+        abort(404)
+    return case
+
+
+# ---- optimistic locking over HTTP ----------------------------------------------------------
+
+def case_etag(case: Case) -> str:
+    return f'"{case.version}"'
+
+
+def etag_headers(case: Case) -> dict[str, str]:
+    return {"ETag": case_etag(case)}
+
+
+def expected_version() -> ExpectedVersion:
+    """The case version the client read, from ``If-Match``: 428 when the header is missing.
+
+    ``*`` or a tag that is not one of ours reads as no version (the service refuses it as
+    stale: 412), so nothing is ever saved without the client naming the version it saw.
+    """
+    raw = request.headers.get("If-Match")
+    if raw is None or not raw.strip():
+        abort(428, description="Send If-Match with the ETag of the case you read.")
+    tags = request.if_match
+    if tags.star_tag or len(tags.as_set()) != 1:
+        return None
+    tag = next(iter(tags.as_set()))
+    return int(tag) if tag.isdigit() and len(tag) < 10 else None
+
+
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "description": "The ETag of the case as you read it (for example \"7\"). A stale one is "
+                   "refused with 412 and the current version; a missing one with 428.",
+    "schema": {"type": "string"},
+}
+
+ETAG_HEADER = {"ETag": {"description": "The case's version, for If-Match on the next write.",
+                        "schema": {"type": "string"}}}

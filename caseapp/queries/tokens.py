@@ -1,0 +1,23 @@
+"""Reading API tokens: a user's own list (bounded: working ones are capped, old ones trimmed)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from caseapp.extensions import db
+from caseapp.models import ApiToken, User
+
+TOKENS_SHOWN = 50  # working tokens are capped at 20; the rest is recent history
+
+
+def tokens_of(user: User, limit: int = TOKENS_SHOWN) -> list[ApiToken]:
+    """``user``'s tokens, newest first, in one statement."""
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()).limit(limit)))
+
+
+def get_token(user: User, token_id: int) -> ApiToken | None:
+    """``user``'s token ``token_id``; None for anyone else's (a 404, like another's case)."""
+    return db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
