@@ -3,7 +3,8 @@
 An export takes the list's query string (filters, search and sort), holds every case that
 matches in the list's order, and is streamed: CSV straight from the database batches, Excel
 written to a temporary file in XlsxWriter's constant-memory mode and then sent from disk. Each
-export is on the audit trail (who, which filter, how many rows) before a byte is sent.
+export is on the audit trail (who, which filter, how many rows) before a byte is sent. The CSV
+file is written by ``caseapp.exports_csv``, the same code as the API's export.
 
 Cells a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return
 first) are neutralised with a leading apostrophe, in both formats: a client's name must never
@@ -13,119 +14,50 @@ run as a formula on a manager's machine.
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
 
 import xlsxwriter
-from flask import flash, redirect, request, stream_with_context
+from flask import flash, redirect, request
 from werkzeug.wrappers import Response
 
-from caseapp import clock
-from caseapp.models import User
-from caseapp.queries.case_filters import CaseFilters
-from caseapp.queries.case_list import parse_sort
-from caseapp.queries.exports import (
-    EXPORT_HEADERS,
-    ExportRow,
-    count_matching,
-    export_rows,
-    read_snapshot,
+from caseapp.exports_csv import (
+    CSV_MIMETYPE,
+    CaseExport,
+    as_attachment,
+    case_export,
+    csv_response,
+    neutralise,
 )
+from caseapp.queries.case_list import parse_sort
+from caseapp.queries.exports import EXPORT_HEADERS, export_rows, read_snapshot
 from caseapp.services.exports import record_export
 from caseapp.web.access import acting_user, roles_required
-from caseapp.web.cases.listing import ListLinks, parsed_list_args
+from caseapp.web.cases.listing import parsed_list_args
 from caseapp.web.manage.routes import MANAGERS, bp
 
-CSV_MIMETYPE = "text/csv"  # Werkzeug adds "; charset=utf-8" to text types
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, the header is one
 CHUNK_BYTES = 64 * 1024
 
 
-def neutralise(text: str) -> str:
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-@dataclass(frozen=True)
-class Export:
-    user: User
-    filters: CaseFilters
-    sort: str
-    rows: int
-
-    @property
-    def query_string(self) -> str:
-        """The filter and sort as the list spells them: what the audit trail keeps."""
-        return ListLinks(self.filters, self.sort).query_string
-
-    def file_name(self, extension: str) -> str:
-        return f"cases-{clock.today().isoformat()}.{extension}"
-
-
-def _requested_export() -> Export:
+def _requested_export() -> CaseExport:
     """The list's query string read as the list reads it, and how many cases it holds."""
-    user = acting_user()
-    filters = parsed_list_args().filters
-    return Export(user, filters, parse_sort(request.args.get("sort")),
-                  count_matching(user, filters))
+    return case_export(acting_user(), parsed_list_args().filters,
+                       parse_sort(request.args.get("sort")))
 
 
-def _as_attachment(response: Response, file_name: str) -> Response:
-    response.headers.set("Content-Disposition", "attachment", filename=file_name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-# ---- CSV -------------------------------------------------------------------------------------
-
-def _csv_cells(row: ExportRow) -> tuple[str | int, ...]:
-    (reference, applicant, chinese_name, nationality, status, consultant, verdict, checked_at,
-     opened, updated, planned, family, dependants, counted_hkd) = row
-    return (
-        neutralise(reference), neutralise(applicant), neutralise(chinese_name),
-        neutralise(nationality), status, neutralise(consultant), verdict,
-        # "YYYY-MM-DD HH:MM" (isoformat is several times faster than strftime)
-        checked_at.isoformat(" ", "minutes")[:16] if checked_at is not None else "",
-        opened.isoformat(), updated.isoformat(),
-        planned.isoformat() if planned is not None else "",
-        family, dependants,
-        f"{counted_hkd:.2f}" if counted_hkd is not None else "",
-    )
-
-
-def _csv_chunks(export: Export) -> Iterator[bytes]:
-    """The file in chunks of one batch each; the database is read only while it is sent."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    # The byte order mark makes Excel read the file as UTF-8 (Chinese names).
-    buffer.write("\ufeff")
-    writer.writerow(EXPORT_HEADERS)
-    yield buffer.getvalue().encode("utf-8")
-    with read_snapshot() as connection:
-        for batch in export_rows(connection, export.user, export.filters, export.sort):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows(map(_csv_cells, batch))
-            yield buffer.getvalue().encode("utf-8")
-
+# ---- CSV: written by caseapp.exports_csv, as the API's export is ----------------------------
 
 @bp.route("/export.csv")
 @roles_required(*MANAGERS)
 def export_csv() -> Response:
     if request.method == "HEAD":  # a link checker's probe is not an export
         return Response(mimetype=CSV_MIMETYPE)
-    export = _requested_export()
-    record_export(export.user, "csv", export.query_string, export.rows)
-    response = Response(stream_with_context(_csv_chunks(export)), mimetype=CSV_MIMETYPE)
-    return _as_attachment(response, export.file_name("csv"))
+    return csv_response(_requested_export())
 
 
 # ---- Excel -----------------------------------------------------------------------------------
@@ -145,7 +77,7 @@ def _excel_time(moment: datetime) -> float:
     return moment.toordinal() - EXCEL_EPOCH + seconds / 86400
 
 
-def _write_workbook(path: str, export: Export) -> None:
+def _write_workbook(path: str, export: CaseExport) -> None:
     workbook = xlsxwriter.Workbook(path, {
         "constant_memory": True,  # rows go to disk as they are written
         "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
@@ -244,4 +176,4 @@ def export_xlsx() -> Any:
     response.call_on_close(handle.close)
     if remove_after:
         response.call_on_close(lambda: _remove_quietly(path))
-    return _as_attachment(response, export.file_name("xlsx"))
+    return as_attachment(response, export.file_name("xlsx"))
