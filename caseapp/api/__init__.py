@@ -13,7 +13,8 @@ import flask_smorest
 from flask import Flask, request
 
 from caseapp.api.auth import bearer_secret
-from caseapp.api.schemas import DecimalString
+from caseapp.api.schemas import DecimalString, ErrorSchema
+from caseapp.api.spec import ErrorResponses, register_error_responses
 from caseapp.extensions import csrf, limiter
 from caseapp.services.tokens import hash_secret
 
@@ -21,6 +22,10 @@ API_PREFIX = "/api/v1"
 
 
 class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+    # Each operation lists its own error statuses (api.spec), not a catch-all "default".
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
     def _register_error_handlers(self) -> None:
         """Not app-wide JSON errors: ``web.errors`` answers JSON under /api/ and HTML elsewhere."""
 
@@ -61,12 +66,14 @@ def init_api(app: Flask) -> Api:
                                 "audit as the pages. Authenticate with a personal API token "
                                 "(your profile page): Authorization: Bearer <token>."},
         "security": [{"bearerAuth": []}],
+        "extra_plugins": [ErrorResponses()],
     }
     api = Api(app, spec_kwargs=spec_kwargs)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A personal API token from your profile page."})
     api.register_field(DecimalString, "string", "decimal")
+    register_error_responses(api.spec)
     per_token = limiter.shared_limit(
         lambda: app.config["API_RATE_LIMIT_PER_TOKEN"], scope="api-token",
         key_func=_rate_limit_key)

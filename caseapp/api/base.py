@@ -105,7 +105,7 @@ IF_MATCH = {
     "required": True,
     "description": "The ETag of the case as you read it (for example \"7\"). A stale one is "
                    "refused with 412 and the current version; a missing one with 428.",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "minLength": 1},
 }
 
 ETAG_HEADER = {"ETag": {"description": "The case's version, for If-Match on the next write.",

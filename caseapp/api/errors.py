@@ -74,6 +74,9 @@ def http_error(error: HTTPException) -> Response:
     default = type(error).description
     if error.description and error.description != default and status != 500:
         message = error.description
+    if status == 429:  # Flask-Limiter describes the limit: "600 per 1 minute"
+        message = (f"Too many requests (the limit is {error.description}): wait and try "
+                   "again after Retry-After seconds.")
     if status == 413:
         limit = current_app.config.get("MAX_UPLOAD_BYTES")
         if limit:
