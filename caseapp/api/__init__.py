@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask_smorest
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 from caseapp.api.auth import bearer_secret
 from caseapp.api.schemas import DecimalString, ErrorSchema
@@ -40,6 +40,16 @@ def _rate_limit_key() -> str:
 
 def _address_key() -> str:
     return "address:" + (request.remote_addr or "unknown")
+
+
+# Made once: the limiter keeps a set of limits per blueprint name, and the same Limit objects
+# applied again by a second app (the tests make many) are not counted twice.
+PER_TOKEN = limiter.shared_limit(
+    lambda: current_app.config["API_RATE_LIMIT_PER_TOKEN"], scope="api-token",
+    key_func=_rate_limit_key)
+PER_ADDRESS = limiter.shared_limit(
+    lambda: current_app.config["API_RATE_LIMIT_PER_ADDRESS"], scope="api-address",
+    key_func=_address_key)
 
 
 def _blueprints() -> list[flask_smorest.Blueprint]:
@@ -74,16 +84,10 @@ def init_api(app: Flask) -> Api:
                        "description": "A personal API token from your profile page."})
     api.register_field(DecimalString, "string", "decimal")
     register_error_responses(api.spec)
-    per_token = limiter.shared_limit(
-        lambda: app.config["API_RATE_LIMIT_PER_TOKEN"], scope="api-token",
-        key_func=_rate_limit_key)
-    per_address = limiter.shared_limit(
-        lambda: app.config["API_RATE_LIMIT_PER_ADDRESS"], scope="api-address",
-        key_func=_address_key)
     for blp in _blueprints():
         csrf.exempt(blp)  # a token needs no CSRF token; api.auth checks a browser session's
-        per_token(blp)
-        per_address(blp)
+        PER_TOKEN(blp)
+        PER_ADDRESS(blp)
         api.register_blueprint(blp)
     from caseapp.api import docs
 
