@@ -16,6 +16,7 @@ from enum import Enum
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from caseapp import clock
 from caseapp.extensions import db
@@ -191,4 +192,5 @@ def _touch(token: ApiToken, now: datetime) -> None:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False))
     db.session.commit()
-    token.last_used_at = now
+    # What the row holds now, without marking the token changed (no second UPDATE at flush).
+    set_committed_value(token, "last_used_at", now)

@@ -72,3 +72,41 @@ def test_the_list_pages_with_cursors_and_refuses_unknown_parameters(
     unknown = consultant_api.get("/api/v1/cases?colour=blue")
     assert unknown.status_code == 422
     assert unknown.json["errors"] == {"colour": ["Unknown field."]}
+
+
+def test_a_page_of_the_list_costs_the_same_statements_however_many_cases(
+        consultant: User, consultant_api: ApiClient, count_statements) -> None:
+    def statements_for_a_page() -> int:
+        consultant_api.get("/api/v1/me")  # the token's last use is written once a minute
+        count_statements.reset()
+        response = consultant_api.get("/api/v1/cases?per_page=50")
+        assert response.status_code == 200
+        return count_statements.count
+
+    open_case(consultant)
+    one = statements_for_a_page()
+    for n in range(6):
+        open_case(consultant, family_name=f"More{n}")
+    assert statements_for_a_page() == one
+
+
+def test_a_manager_opens_a_case_for_a_consultant_and_sees_every_case(
+        consultant: User, other_consultant: User, manager_api: ApiClient) -> None:
+    open_case(other_consultant)
+    missing = manager_api.post("/api/v1/cases", json={
+        "applicant": {"given_name": "Mei", "family_name": "Tan"}})
+    assert missing.status_code == 422
+    assert "consultant_id" in missing.json["errors"]
+    created = manager_api.post("/api/v1/cases", json={
+        "applicant": {"given_name": "Mei", "family_name": "Tan"},
+        "consultant_id": consultant.id})
+    assert created.status_code == 201
+    assert created.json["consultant"] == {"id": consultant.id, "name": consultant.name}
+    listed = manager_api.get("/api/v1/cases")
+    assert listed.json["total"] == 2
+
+
+def test_a_bad_filter_is_422_beside_its_name(consultant_api: ApiClient) -> None:
+    response = consultant_api.get("/api/v1/cases?opened_from=2026-05-01&opened_to=2026-04-01")
+    assert response.status_code == 422
+    assert response.json["errors"] == {"opened_to": ["The end of the range is before its start."]}
