@@ -13,6 +13,7 @@ import flask_smorest
 from flask import Flask, current_app, request
 
 from caseapp.api.auth import bearer_secret
+from caseapp.api.base import CONVERTER_SCHEMAS, PATH_CONVERTERS
 from caseapp.api.schemas import DecimalString, ErrorSchema
 from caseapp.api.spec import ErrorResponses, register_error_responses
 from caseapp.extensions import csrf, limiter
@@ -78,7 +79,10 @@ def init_api(app: Flask) -> Api:
         "security": [{"bearerAuth": []}],
         "extra_plugins": [ErrorResponses()],
     }
+    app.url_map.converters.update(PATH_CONVERTERS)
     api = Api(app, spec_kwargs=spec_kwargs)
+    for converter, schema in CONVERTER_SCHEMAS.items():
+        api.register_converter(converter, lambda _converter, schema=schema: dict(schema))
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A personal API token from your profile page."})
