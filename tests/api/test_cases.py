@@ -110,3 +110,13 @@ def test_a_bad_filter_is_422_beside_its_name(consultant_api: ApiClient) -> None:
     response = consultant_api.get("/api/v1/cases?opened_from=2026-05-01&opened_to=2026-04-01")
     assert response.status_code == 422
     assert response.json["errors"] == {"opened_to": ["The end of the range is before its start."]}
+
+
+def test_the_case_history_says_which_changes_came_through_the_api(
+        consultant: User, consultant_api: ApiClient, client_for) -> None:
+    case = open_case(consultant)
+    consultant_api.patch(f"/api/v1/cases/{case.reference}", if_match=case,
+                         json={"planned_submission_date": "2027-03-01"})
+    page = client_for(consultant).get(f"/cases/{case.reference}/history").get_data(as_text=True)
+    lines = [line for line in page.splitlines() if "<time>" in line]
+    assert sum("through the API" in line for line in lines) == 1  # the update, not the opening
