@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import flask_smorest
 import marshmallow as ma
-from flask import Request, abort, g, request
+from flask import Request, Response, abort, g, request
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
@@ -86,12 +86,20 @@ class ApiBlueprint(flask_smorest.Blueprint):
         from caseapp.api.auth import authenticate_request, end_request
 
         self.before_request(authenticate_request)
+        self.after_request(_not_stored)
         self.teardown_request(end_request)
 
     def route(self, rule: str, **options: Any) -> Any:
         rule = rule.replace("<int:", "<api_id:").replace("<reference>",
                                                            "<case_reference:reference>")
         return super().route(rule, **options)
+
+
+def _not_stored(response: Response) -> Response:
+    """Client files (passport numbers, bank statements) stay out of every cache: the pages do
+    this for a signed-in session; an API token is no session, so the API says it itself."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def api_user() -> User:

@@ -48,6 +48,7 @@ def test_a_token_works_and_says_who_it_is(consultant: User, consultant_api: ApiC
                                           db) -> None:
     response = consultant_api.get("/api/v1/me")
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
     assert response.json["email"] == consultant.email
     assert response.json["role"] == "consultant"
     assert response.json["token"]["prefix"] == consultant_api.secret[:12]
