@@ -1,8 +1,204 @@
-"""(Being built: the users endpoints.)"""
+"""Users, for admins: list (keyset pages by name), create, read, change name, role and active.
+
+Every route is for admins only (403 for anyone else, before the request is read). The
+changes go through ``services.users``, audited like the pages' and the CLI's: a change that
+would leave no active admin is refused with 409. Password hashes never leave.
+"""
 
 from __future__ import annotations
 
-from caseapp.api.base import ApiBlueprint
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
 
-blp = ApiBlueprint("api_users", __name__, url_prefix="/api/v1",
-                   description="users")
+from flask import abort
+from marshmallow import ValidationError, fields, validate, validates_schema
+from sqlalchemy import Select, and_, func, or_, select
+
+from caseapp.api.base import ApiBlueprint, api_user, require_role
+from caseapp.api.schemas import CursorPageSchema, StrictSchema
+from caseapp.extensions import db
+from caseapp.models import Role, User
+from caseapp.services import users as user_service
+from caseapp.services.errors import ValidationFailed
+
+blp = ApiBlueprint("api_users", __name__, url_prefix="/api/v1/users",
+                   description="User accounts (admins only): list, create, read, change.")
+
+ROLES = [r.value for r in Role]
+MAX_PER_PAGE = 200
+COUNT_LIMIT = 10_000
+MAX_PASSWORD_LENGTH = 1000  # argon2 hashes whatever it is given: no megabyte passwords
+
+
+@blp.before_request
+def _admins_only() -> None:
+    require_role(Role.ADMIN)
+
+
+class UserListQuery(StrictSchema):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean(metadata={"description": "Only active (true) or deactivated "
+                                                     "(false) users."})
+    after = fields.String(validate=validate.Length(max=1000),
+                          metadata={"description": "next_cursor of the page before."})
+    before = fields.String(validate=validate.Length(max=1000),
+                           metadata={"description": "prev_cursor of the page after."})
+    per_page = fields.Integer(validate=validate.Range(1, MAX_PER_PAGE), load_default=50)
+
+
+class UserSchema(StrictSchema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    active = fields.Boolean(required=True, metadata={
+        "description": "False: the user cannot sign in and their API tokens do not work."})
+    created_at = fields.DateTime(required=True)
+
+
+class UserPageSchema(CursorPageSchema):
+    items = fields.List(fields.Nested(UserSchema), required=True)
+
+
+class UserCreateSchema(StrictSchema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(max=1000))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(max=MAX_PASSWORD_LENGTH),
+                             metadata={"description": "At least 10 characters."})
+
+
+class UserUpdateSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(max=1000))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean(metadata={"description": "false deactivates the user: signed "
+                                                     "out, and their tokens stop working."})
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Send at least one of name, role and active.")
+
+
+# ---- the list, keyset-paged on (name, id): the index ix_users_name_id ---------------------
+
+def _encode_cursor(user: User) -> str:
+    data = json.dumps([user.name, user.id], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(token: str, field: str) -> tuple[str, int]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raw = None
+    if (isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str)
+            and "\x00" not in raw[0] and isinstance(raw[1], int)
+            and not isinstance(raw[1], bool) and 0 < raw[1] < 2**31):
+        return raw[0], raw[1]
+    raise ValidationFailed({field: ["This cursor is not one this list gave: start again "
+                                    "from the first page."]})
+
+
+@dataclass(frozen=True)
+class UserPage:
+    items: list[User]
+    total: int
+    total_is_exact: bool
+    next_cursor: str | None
+    prev_cursor: str | None
+    has_next: bool
+    has_prev: bool
+
+
+def _matching(role: str | None, active: bool | None) -> Select[Any]:
+    query = select(User)
+    if role is not None:
+        query = query.where(User.role == Role(role))
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    return query
+
+
+def user_page(role: str | None, active: bool | None, after: str | None, before: str | None,
+              per_page: int) -> UserPage:
+    """One page of users by name then id, and how many match (counted up to 10,000)."""
+    query = _matching(role, active)
+    counted = db.session.scalar(select(func.count()).select_from(
+        query.with_only_columns(User.id).limit(COUNT_LIMIT + 1).subquery())) or 0
+    backwards = after is None and before is not None
+    if after is not None:
+        name, user_id = _decode_cursor(after, "after")
+        query = query.where(User.name >= name, or_(User.name > name,
+                                                   and_(User.name == name, User.id > user_id)))
+    elif before is not None:
+        name, user_id = _decode_cursor(before, "before")
+        query = query.where(User.name <= name, or_(User.name < name,
+                                                   and_(User.name == name, User.id < user_id)))
+    order = [User.name.desc(), User.id.desc()] if backwards else [User.name, User.id]
+    rows = list(db.session.scalars(query.order_by(*order).limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+        has_prev, has_next = more, True
+    else:
+        has_prev, has_next = after is not None, more
+    return UserPage(
+        items=rows, total=min(counted, COUNT_LIMIT), total_is_exact=counted <= COUNT_LIMIT,
+        next_cursor=_encode_cursor(rows[-1]) if rows and has_next else None,
+        prev_cursor=_encode_cursor(rows[0]) if rows and has_prev else None,
+        has_next=has_next and bool(rows), has_prev=has_prev and bool(rows))
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+# ---- the routes ------------------------------------------------------------------------------
+
+@blp.get("")
+@blp.arguments(UserListQuery, location="query")
+@blp.response(200, UserPageSchema)
+def list_users(query: dict[str, Any]) -> UserPage:
+    """Every user by name, a page at a time; optionally of one role, or only active (or
+    only deactivated) ones. Follow ``next_cursor`` with ``after``."""
+    return user_page(query.get("role"), query.get("active"), query.get("after"),
+                     query.get("before"), query["per_page"])
+
+
+@blp.post("")
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+def create_user(data: dict[str, Any]) -> Any:
+    """Create a user who can sign in (and create their own API tokens)."""
+    user = user_service.create_user(data["email"], data["name"], Role(data["role"]),
+                                    data["password"], actor=api_user())
+    return user, 201, {"Location": f"/api/v1/users/{user.id}"}
+
+
+@blp.get("/<int:user_id>")
+@blp.response(200, UserSchema)
+def read_user(user_id: int) -> User:
+    """One user."""
+    return _user_or_404(user_id)
+
+
+@blp.patch("/<int:user_id>")
+@blp.arguments(UserUpdateSchema)
+@blp.response(200, UserSchema)
+def update_user(data: dict[str, Any], user_id: int) -> User:
+    """Change a user's name, role or active state (only the fields sent). The last active
+    admin cannot be demoted or deactivated: 409."""
+    user = _user_or_404(user_id)
+    user_service.update_user(api_user(), user, name=data.get("name"),
+                             role=Role(data["role"]) if "role" in data else None,
+                             active=data.get("active"))
+    return user
