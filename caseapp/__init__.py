@@ -86,12 +86,13 @@ def _register_blueprints(app: Flask) -> None:
         deposits,
         documents,
         manage,
+        profile,
         submission,
         workflow,
     )
 
     for module in (auth, cases, checks, deposits, documents, workflow, submission, manage,
-                   admin):
+                   admin, profile):
         app.register_blueprint(module.bp)
 
     from caseapp.api import init_api

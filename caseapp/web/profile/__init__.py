@@ -1,0 +1,5 @@
+"""Every signed-in user's profile: their personal API tokens (list, create, revoke)."""
+
+from caseapp.web.profile.routes import bp
+
+__all__ = ["bp"]

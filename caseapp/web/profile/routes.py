@@ -1,0 +1,82 @@
+"""The profile page: the signed-in user's personal API tokens.
+
+A new token's secret is shown once, in the response to the POST that created it: never in a
+redirect's URL, never in a flash message (those travel in the session cookie), never in a
+log. Reloading that page would send the form again, and the service refuses a second working
+token of the same name, so no second secret appears by accident. Only the secret's hash is
+kept (``services.tokens``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import login_required
+
+from caseapp.models import ApiToken
+from caseapp.queries.tokens import get_token, token_status, tokens_of
+from caseapp.services import tokens as token_service
+from caseapp.services.errors import ServiceError
+from caseapp.services.tokens import IssuedToken, last_valid_day, max_days
+from caseapp.web.access import acting_user
+from caseapp.web.formflow import form_failed, refusal
+from caseapp.web.profile.forms import RevokeForm, TokenForm
+
+bp = Blueprint("profile", __name__, url_prefix="/profile")
+
+
+def _render(form: TokenForm, issued: IssuedToken | None = None) -> str:
+    user = acting_user()
+    return render_template(
+        "profile/index.html", user=user, tokens=tokens_of(user), form=form, issued=issued,
+        revoke_form=RevokeForm(), token_status=token_status, last_valid_day=last_valid_day,
+        max_days=max_days())
+
+
+def _own_token_or_404(token_id: int) -> ApiToken:
+    token = get_token(acting_user(), token_id)
+    if token is None:
+        abort(404)
+    return token
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    return _render(TokenForm())
+
+
+@bp.route("/tokens", methods=["POST"])
+@login_required
+def create_token() -> Any:
+    form = TokenForm()
+    if form.validate_on_submit():
+        user = acting_user()
+        try:
+            issued = token_service.create_token(user, user, form.name.data,
+                                                form.expires_on.data)
+        except ServiceError as error:
+            form_failed(form, error)
+        else:
+            # Rendered here, in this response only: the page that shows the secret.
+            return _render(TokenForm(formdata=None), issued=issued)
+    return _render(form)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@login_required
+def revoke_token(token_id: int) -> Any:
+    token = _own_token_or_404(token_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            token_service.revoke_token(acting_user(), token)
+        except ServiceError as error:
+            flash(refusal(error), "error")
+        else:
+            flash(f"The token \"{token.name}\" ({token.prefix}…) is revoked: anything that "
+                  "uses it is refused from now on.", "success")
+        return redirect(url_for("profile.index"))
+    return render_template("profile/revoke.html", token=token, form=form,
+                           status=token_status(token), last_valid_day=last_valid_day)
