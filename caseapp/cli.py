@@ -1,28 +1,45 @@
-"""``flask --app caseapp`` commands: users, seed-demo, seed-bulk, checks, rates."""
+"""``flask --app caseapp`` commands: users, tokens, seed-demo, seed-bulk, checks, rates."""
 
 from __future__ import annotations
 
-from typing import TextIO
+from datetime import datetime
+from typing import NoReturn, TextIO
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from caseapp import clock
 from caseapp.extensions import db
 from caseapp.models import Case, Role, User
 from caseapp.rules import CheckResult
 from caseapp.services import users as user_service
-from caseapp.services.errors import ValidationFailed
+from caseapp.services.errors import NotAllowed, ServiceError, ValidationFailed
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
 
-def _fail(error: ValidationFailed) -> None:
+def _fail(error: ValidationFailed) -> NoReturn:
     for field, messages in error.errors.items():
         for message in messages:
             click.echo(f"error: {field}: {message}", err=True)
     raise SystemExit(1)
+
+
+def _refused(error: ServiceError) -> NoReturn:
+    """A service's refusal on stderr, field by field where it names them; exit status 1."""
+    if isinstance(error, ValidationFailed):
+        _fail(error)
+    click.echo(f"error: {error.message}", err=True)
+    raise SystemExit(1)
+
+
+def _user_by_email(email: str) -> User:
+    user = user_service.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}")
+    return user
 
 
 @users_cli.command("create")
@@ -52,10 +69,11 @@ def list_users() -> None:
 @click.argument("email")
 def deactivate_user(email: str) -> None:
     """Stop a user from signing in; their open sessions end on their next request."""
-    user = user_service.find_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No user with email {email}")
-    user_service.set_active(user, False)
+    user = _user_by_email(email)
+    try:
+        user_service.set_active(user, False)
+    except NotAllowed as error:  # the last active admin
+        _refused(error)
     click.echo(f"Deactivated {user.email}")
 
 
@@ -68,6 +86,102 @@ def activate_user(email: str) -> None:
         raise click.ClickException(f"No user with email {email}")
     user_service.set_active(user, True)
     click.echo(f"Activated {user.email}")
+
+
+tokens_cli = AppGroup("tokens", help="Personal API tokens (Authorization: Bearer <token>).")
+
+
+def _acting(owner: User, as_email: str | None) -> User:
+    """Who the change is attributed to: the admin of ``--as``, else the token's owner."""
+    if not as_email:
+        return owner
+    actor = _user_by_email(as_email)
+    if not actor.active:
+        raise click.ClickException(f"{actor.email} is deactivated and cannot act.")
+    return actor
+
+
+@tokens_cli.command("create")
+@click.option("--user", "user_email", required=True, help="Email of the token's owner.")
+@click.option("--name", required=True, help="What will use it, for example \"CRM sync\".")
+@click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The last day it works, YYYY-MM-DD (default: 90 days from today).")
+@click.option("--as", "as_email",
+              help="An admin creating it for the user (default: the user themselves).")
+def create_token_command(user_email: str, name: str, expires: datetime | None,
+                         as_email: str | None) -> None:
+    """Create a token and print its secret, once: only its hash is kept.
+
+    The secret alone goes to stdout (to pipe into a secret store); what was created, to
+    stderr."""
+    from caseapp.services import tokens
+
+    owner = _user_by_email(user_email)
+    actor = _acting(owner, as_email)
+    last_day = expires.date() if expires is not None else tokens.default_expiry()
+    try:
+        issued = tokens.create_token(actor, owner, name, last_day)
+    except ServiceError as error:
+        _refused(error)
+    click.echo(issued.secret)
+    click.echo(f"Created the token \"{issued.token.name}\" ({issued.token.prefix}...) for "
+               f"{owner.email}, working through {last_day.isoformat()}. The line above is its "
+               "secret: it is shown only this once.", err=True)
+
+
+@tokens_cli.command("list")
+@click.option("--user", "user_email", required=True, help="Email of the tokens' owner.")
+def list_tokens_command(user_email: str) -> None:
+    """List a user's tokens, newest first: id, name, first characters, created, last working
+    day, last used, status. Never a secret."""
+    from caseapp.queries.tokens import token_status, tokens_of
+    from caseapp.services.tokens import last_valid_day
+
+    owner = _user_by_email(user_email)
+    listed = tokens_of(owner)
+    if not listed:
+        click.echo(f"{owner.email} has no API tokens.")
+        return
+    zone = clock.business_timezone()  # times as the profile page shows them
+    for token in listed:
+        used = (f"{token.last_used_at.astimezone(zone):%Y-%m-%d %H:%M}"
+                if token.last_used_at is not None else "never")
+        click.echo(f"{token.id:>6}  {token.name:<30} {token.prefix}...  "
+                   f"created {token.created_at.astimezone(zone):%Y-%m-%d %H:%M}  "
+                   f"through {last_valid_day(token).isoformat()}  last used {used:<16}  "
+                   f"{token_status(token)}")
+
+
+@tokens_cli.command("revoke")
+@click.option("--user", "user_email", required=True, help="Email of the token's owner.")
+@click.option("--name", help="The name of the working token to revoke.")
+@click.option("--id", "token_id", type=click.IntRange(min=1, max=2**31 - 1),
+              help="The id of the token to revoke (as tokens list shows it).")
+@click.option("--as", "as_email",
+              help="An admin revoking it for the user (default: the user themselves).")
+def revoke_token_command(user_email: str, name: str | None, token_id: int | None,
+                         as_email: str | None) -> None:
+    """Revoke a user's token, by --name or --id: it is refused from this moment on."""
+    from caseapp.queries.tokens import get_token, working_token_named
+    from caseapp.services import tokens
+
+    if (name is None) == (token_id is None):
+        raise click.UsageError("Give the token's --name or its --id (not both).")
+    owner = _user_by_email(user_email)
+    actor = _acting(owner, as_email)
+    if token_id is not None:
+        token = get_token(owner, token_id)
+        if token is None:
+            raise click.ClickException(f"{owner.email} has no token {token_id}")
+    else:
+        token = working_token_named(owner, name or "")
+        if token is None:
+            raise click.ClickException(f"{owner.email} has no working token called {name!r}")
+    try:
+        tokens.revoke_token(actor, token)
+    except ServiceError as error:
+        _refused(error)
+    click.echo(f"Revoked the token \"{token.name}\" ({token.prefix}...) of {owner.email}.")
 
 
 @click.command("seed-demo")
@@ -255,6 +369,7 @@ def import_rates_command(csv_file: TextIO, replace: bool, as_email: str | None) 
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_bulk_command)
     app.cli.add_command(checks_cli)
