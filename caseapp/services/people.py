@@ -85,6 +85,33 @@ def international_phone(stored: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+# ---- passport numbers -----------------------------------------------------------------------
+
+# As stored: spaces out, upper case, then ASCII letters and digits only ("ß".upper() is "SS",
+# and isalnum() would let full-width digits or Chinese through).
+PASSPORT_NUMBER = re.compile(r"[A-Z0-9]{1,20}", re.ASCII)
+PASSPORT_MESSAGE = "A passport number has 1 to 20 letters A-Z and digits 0-9."
+
+
+def normalise_passport(number: str) -> str:
+    """A passport number as it is stored and searched: no spaces, upper case."""
+    return number.replace(" ", "").upper()
+
+
+def is_passport_number(number: str) -> bool:
+    """True for a typed passport number that reads as one once normalised."""
+    return PASSPORT_NUMBER.fullmatch(normalise_passport(number)) is not None
+
+
+# ---- what only the forms (and the API's schemas) check -------------------------------------
+
+# Typed on the applicant form and sent to the API alike; the service takes older records
+# (the command line, imports) as they are.
+EARLIEST_BIRTH = date(1900, 1, 1)
+EARLY_BIRTH_MESSAGE = "Enter a date of birth after 1900."
+ACHIEVEMENT_MESSAGE = "Describe the achievement and its evidence."
+
+
 # ---- counts ---------------------------------------------------------------------------------
 
 WHOLE_NUMBER_MESSAGE = "Enter a whole number, such as 3."

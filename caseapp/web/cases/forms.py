@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -12,6 +11,14 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from caseapp import clock
 from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
+from caseapp.services.people import (
+    ACHIEVEMENT_MESSAGE,
+    EARLIEST_BIRTH,
+    EARLY_BIRTH_MESSAGE,
+    PASSPORT_MESSAGE,
+    is_passport_number,
+    normalise_passport,
+)
 from caseapp.web.fields import (
     CountField,
     CountryField,
@@ -54,13 +61,6 @@ class VersionedForm(SafeTextForm):
         if not (isinstance(sent, str) and sent.isascii() and sent.isdigit()) or len(sent) > 9:
             return None
         return int(sent)
-
-
-PASSPORT_NUMBER = re.compile(r"[A-Z0-9]{1,20}", re.ASCII)
-
-
-def normalise_passport(number: str) -> str:
-    return number.replace(" ", "").upper()
 
 
 def _strip(value: Any) -> Any:
@@ -175,17 +175,16 @@ class ApplicantForm(VersionedForm):
 
     def validate_achievement_description(self, field: Any) -> None:
         if self.achievement_claim.data is Answer.YES and not field.data:
-            raise ValidationError("Describe the achievement and its evidence.")
+            raise ValidationError(ACHIEVEMENT_MESSAGE)
 
     def validate_date_of_birth(self, field: Any) -> None:
-        if field.data and field.data < date(1900, 1, 1):
-            raise ValidationError("Enter a date of birth after 1900.")
+        if field.data and field.data < EARLIEST_BIRTH:
+            raise ValidationError(EARLY_BIRTH_MESSAGE)
 
     def validate_passport_number(self, field: Any) -> None:
-        # Checked as it is stored (spaces out, upper case): "ß".upper() is "SS", and
-        # isalnum() would let full-width digits or Chinese through.
-        if field.data and not PASSPORT_NUMBER.fullmatch(normalise_passport(field.data)):
-            raise ValidationError("A passport number has 1 to 20 letters A-Z and digits 0-9.")
+        # Checked as it is stored (services.people: spaces out, upper case).
+        if field.data and not is_passport_number(field.data):
+            raise ValidationError(PASSPORT_MESSAGE)
 
     def for_test(self, kind: str) -> ApplicantForm:
         """Keep only the General Points Test facts of ``kind`` ("criteria" or "points_table")
