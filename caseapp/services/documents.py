@@ -67,6 +67,11 @@ def too_large_message() -> str:
     return f"That file is larger than {limit}. Upload a smaller scan (at most {limit})."
 
 
+class UploadTooLarge(ValidationFailed):
+    """The file is larger than ``MAX_UPLOAD_BYTES``: a form shows it beside the file field;
+    the API answers 413, as for a body over ``MAX_CONTENT_LENGTH``."""
+
+
 def _refuse(message: str) -> ValidationFailed:
     return ValidationFailed({"file": [message]}, message=message)
 
@@ -137,7 +142,8 @@ def _receive(case: Case, stream: IO[bytes]) -> _ReceivedFile:
             while chunk:
                 size += len(chunk)
                 if size > limit:
-                    raise _refuse(too_large_message())
+                    message = too_large_message()
+                    raise UploadTooLarge({"file": [message]}, message=message)
                 digest.update(chunk)
                 out.write(chunk)
                 chunk = stream.read(CHUNK_BYTES)
