@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import asdict, fields
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -32,6 +32,9 @@ from caseapp.rules import (
 from caseapp.rules.ruleset import rule_set_in_force
 from caseapp.rules.workflow import OPEN_STATUSES
 from caseapp.services.derived import attention_values, reply_due_reasons
+
+if TYPE_CHECKING:
+    from caseapp.services.cases import ExpectedVersion
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +234,18 @@ def run_checks(actor: User | None, case: Case, check_date: date | None = None) -
         db.session.rollback()
         raise
     return run
+
+
+def run_checks_on_request(actor: User, case: Case, expected_version: ExpectedVersion) -> CheckRun:
+    """A person asks for the checks (the case page's button, the API): a closed case is
+    read-only and is not checked again (NotAllowed), and a stale ``expected_version`` is
+    refused (ConflictError) before anything is stored. The page's button carries no version
+    and passes ``VersionCheck.SKIP``: a run changes nothing a colleague is editing."""
+    from caseapp.services.cases import check_version, ensure_editable
+
+    ensure_editable(case)
+    check_version(case, expected_version)
+    return run_checks(actor, case)
 
 
 def stored_result(run: CheckRun) -> CheckResult:
