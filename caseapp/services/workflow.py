@@ -16,6 +16,7 @@ from caseapp.services import audit
 from caseapp.services.cases import ExpectedVersion, change_case
 from caseapp.services.checks import current_facts, evaluate_facts, is_current, latest_run
 from caseapp.services.errors import NotAllowed, ValidationFailed
+from caseapp.services.people import UNSAFE_TEXT_MESSAGE, has_unsafe_characters
 
 MAX_REASON_LENGTH = 2000
 
@@ -94,6 +95,8 @@ def move_status(
     if len(reason) > MAX_REASON_LENGTH:
         raise ValidationFailed({"reason": [f"Keep the reason under {MAX_REASON_LENGTH} "
                                            "characters."]})
+    if has_unsafe_characters(reason, multi_line=True):
+        raise ValidationFailed({"reason": [UNSAFE_TEXT_MESSAGE]})
     if target in REASON_REQUIRED and not reason:
         raise ValidationFailed({"reason": [f"Say why the case is {target.label.lower()}."]})
     if target is CaseStatus.SUBMITTED:
