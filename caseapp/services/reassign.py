@@ -23,10 +23,15 @@ from caseapp.models import AuditEntry, Case, Role, User, utcnow
 from caseapp.queries.case_filters import CaseFilters
 from caseapp.queries.case_list import filtered_ids
 from caseapp.rules.workflow import CLOSED_STATUSES
+from caseapp.services import audit
 from caseapp.services.errors import NotAllowed, ValidationFailed
+from caseapp.services.people import UNSAFE_TEXT_MESSAGE, has_unsafe_characters
 
 REASSIGN_BATCH_SIZE = 500
 MAX_REASON_LENGTH = 2000
+# The most cases one selection may name (the list's boxes, the API's references): more is
+# not a selection, it is a filter (``reassign_matching``).
+MAX_SELECTED = 1000
 
 
 @dataclass
@@ -69,6 +74,8 @@ def _check(actor: User, to_consultant: User | None, reason: str) -> tuple[User, 
                             "history."]
     elif len(reason) > MAX_REASON_LENGTH:
         errors["reason"] = [f"Keep the reason to {MAX_REASON_LENGTH} characters or fewer."]
+    elif has_unsafe_characters(reason, multi_line=True):
+        errors["reason"] = [UNSAFE_TEXT_MESSAGE]
     if errors or to_consultant is None:
         raise ValidationFailed(errors, "Nothing was reassigned: please correct the errors.")
     return to_consultant, reason
@@ -110,10 +117,15 @@ def _reassign_batch(actor: User, case_ids: Sequence[int], to: User, reason: str)
                 .where(Case.__table__.c.id.in_(moving_ids))
                 .values(consultant_id=to.id, updated_at=now, updated_by_id=actor.id,
                         version=Case.__table__.c.version + 1))
+            # Written in bulk, not through audit.record: marked with the channel here (the API
+            # and its token) as audit.record would.
+            channel = audit.current_channel()
             db.session.execute(insert(AuditEntry), [
                 {"case_id": case_id, "user_id": actor.id, "at": now, "action": "reassigned",
                  "entity": "case",
-                 "changes": {"consultant": [old_name, to.name], "reason": [None, reason]}}
+                 "changes": {"consultant": [old_name, to.name], "reason": [None, reason]},
+                 "via": channel.via if channel else None,
+                 "api_token_id": channel.api_token_id if channel else None}
                 for case_id, old_name in moving])
             result.moved = len(moving)
         db.session.commit()

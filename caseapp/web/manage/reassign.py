@@ -18,14 +18,19 @@ from caseapp.queries.case_list import parse_sort
 from caseapp.queries.exports import count_matching, selected_cases
 from caseapp.queries.users import active_consultants, consultants_for_filter
 from caseapp.services.errors import ServiceError
-from caseapp.services.reassign import MAX_REASON_LENGTH, ReassignResult, reassign, reassign_matching
+from caseapp.services.reassign import (
+    MAX_REASON_LENGTH,
+    MAX_SELECTED,
+    ReassignResult,
+    reassign,
+    reassign_matching,
+)
 from caseapp.web.access import acting_user, case_or_404, roles_required, safe_next
 from caseapp.web.cases.listing import ListLinks, parsed_list_args
 from caseapp.web.formflow import form_failed, refusal
 from caseapp.web.manage.routes import MANAGERS, bp
 from caseapp.web.textcheck import SafeTextForm
 
-MAX_SELECTED = 1000  # a page of the list holds at most 200; more is not a selection
 PREVIEW_ROWS = 50
 MAX_ID = 2**31 - 1
 
