@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -338,6 +339,19 @@ def _sent_on(value: Any, field: str, not_before: date | None, what: str) -> date
     return value
 
 
+def _override_reason(failing: list[Gate], overrides: Mapping[str, str]) -> str:
+    """Gate by gate overrides (the API): every failing gate named with its own reason, or
+    nothing is submitted; the reasons are recorded as one, each after its gate."""
+    unnamed = [g for g in failing if g.key not in overrides]
+    if unnamed:
+        raise NotAllowed("Not ready to submit: " + " ".join(g.message for g in unnamed)
+                         + " To submit past a failing gate, override it by name with a "
+                         "written reason.")
+    reasons = [(g, _text(overrides[g.key], "overrides", f"An override of “{g.title}” needs "
+                         "a written reason.")) for g in failing]
+    return "\n".join(f"{g.title}: {text}" for g, text in reasons)
+
+
 def submit_case(
     actor: User,
     case: Case,
@@ -346,11 +360,15 @@ def submit_case(
     expected_version: ExpectedVersion,
     override: bool = False,
     reason: str = "",
+    overrides: Mapping[str, str] | None = None,
 ) -> SubmissionPackage:
     """Record that the case was lodged with ImmD, freezing what was sent.
 
     Every gate must pass, or (except the review) be overridden by the manager with a reason;
-    each override is recorded on the move and in the package.
+    each override is recorded on the move and in the package. The page overrides every
+    failing gate at once (``override`` with one ``reason``); ``overrides`` names each gate
+    with its own reason instead ({gate key: reason}), so a gate that starts failing after the
+    manager looked is never overridden unseen. Named gates that pass are not overrides.
     """
     if case.status is not CaseStatus.READY_FOR_REVIEW:
         raise NotAllowed(f"Only a case ready for review, approved in review, can be "
@@ -365,7 +383,11 @@ def submit_case(
     blocking = [g for g in failing if not g.overridable]
     if blocking:
         raise NotAllowed("Not ready to submit: " + " ".join(g.message for g in blocking))
-    reason = _text(reason, "reason", None)
+    if overrides is not None:
+        reason = _override_reason(failing, overrides) if failing else ""
+        override = bool(failing)
+    else:
+        reason = _text(reason, "reason", None)
     if failing and not override:
         raise NotAllowed("Not ready to submit: " + " ".join(g.message for g in failing)
                          + " A manager may override with a written reason.")
