@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -9,9 +14,11 @@ from sqlalchemy.orm import selectinload
 
 from caseapp.extensions import db
 from caseapp.models import Case, CheckRun
+from caseapp.queries.case_list import keyset_condition
 from caseapp.services.checks import stored_result
 
 EARLIER_RUNS_SHOWN = 20  # on the case page; one more run fetched tells there are older ones
+MAX_RUNS_PER_PAGE = 100
 
 
 def check_runs(case: Case, limit: int = EARLIER_RUNS_SHOWN + 2) -> list[CheckRun]:
@@ -24,6 +31,62 @@ def check_runs(case: Case, limit: int = EARLIER_RUNS_SHOWN + 2) -> list[CheckRun
             .limit(limit)
         )
     )
+
+
+# ---- newest first, a page at a time (the API): runs accumulate, so keyset, never offset ----
+
+RunKey = tuple[datetime, int]
+
+
+@dataclass(frozen=True)
+class RunPage:
+    items: list[CheckRun]
+    has_next: bool
+
+    @property
+    def next_cursor(self) -> str | None:
+        return encode_run_cursor(self.items[-1]) if self.has_next and self.items else None
+
+
+def encode_run_cursor(run: CheckRun) -> str:
+    data = json.dumps([run.run_at.isoformat(), run.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def decode_run_cursor(token: str) -> RunKey | None:
+    """The (run_at, id) a cursor carries, or None when it is not one of ours."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if (not isinstance(raw, list) or len(raw) != 2 or not isinstance(raw[0], str)
+                or not isinstance(raw[1], int) or isinstance(raw[1], bool)):
+            return None
+        at = datetime.fromisoformat(raw[0])
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+    if at.tzinfo is None or not 0 < raw[1] < 2**63:
+        return None
+    return at, raw[1]
+
+
+def check_runs_page(case: Case, after: RunKey | None, per_page: int) -> RunPage:
+    """The case's runs newest first, those older than ``after`` (the last run of the page
+    before): two statements whatever the page or the number of runs."""
+    per_page = max(1, min(per_page, MAX_RUNS_PER_PAGE))
+    columns = [CheckRun.run_at, CheckRun.id]
+    query = (
+        select(CheckRun)
+        .where(CheckRun.case_id == case.id)
+        .options(selectinload(CheckRun.run_by))
+        .order_by(CheckRun.run_at.desc(), CheckRun.id.desc())
+        .limit(per_page + 1)
+    )
+    if after is not None:
+        query = query.where(keyset_condition(columns, list(after), [c.type for c in columns],
+                                             forward=False))
+    rows = list(db.session.scalars(query))
+    return RunPage(items=rows[:per_page], has_next=len(rows) > per_page)
 
 
 def get_check_run(case: Case, run_id: int) -> CheckRun | None:

@@ -38,14 +38,44 @@ def get_information_request(case: Case, request_id: int) -> InformationRequest |
     ).one_or_none()
 
 
+def get_correspondence(case: Case, entry_id: int) -> Correspondence | None:
+    return db.session.scalars(
+        select(Correspondence).where(Correspondence.id == entry_id,
+                                     Correspondence.case_id == case.id)
+        .options(selectinload(Correspondence.recorded_by))
+    ).one_or_none()
+
+
+# The API's lists: newest first, at most this many (a case has one submission and a letter or
+# a request now and then; no case comes near it).
+LIST_LIMIT = 200
+
+
+def case_packages(case: Case, limit: int = LIST_LIMIT) -> list[SubmissionPackage]:
+    return _latest(SubmissionPackage, case, SubmissionPackage.created_at,
+                   selectinload(SubmissionPackage.created_by), limit=limit)
+
+
+def case_information_requests(case: Case, limit: int = LIST_LIMIT) -> list[InformationRequest]:
+    return _latest(InformationRequest, case, InformationRequest.opened_at,
+                   selectinload(InformationRequest.opened_by),
+                   selectinload(InformationRequest.answered_by), limit=limit)
+
+
+def case_correspondence(case: Case, limit: int = LIST_LIMIT) -> list[Correspondence]:
+    return _latest(Correspondence, case, Correspondence.dated,
+                   selectinload(Correspondence.recorded_by), limit=limit)
+
+
 def package_content(package: SubmissionPackage) -> dict[str, Any]:
     return json.loads(package.content)
 
 
-def _latest(model: Any, case: Case, order: Any, *options: Any) -> list[Any]:
+def _latest(model: Any, case: Case, order: Any, *options: Any,
+            limit: int = PANEL_LIMIT) -> list[Any]:
     return list(db.session.scalars(
         select(model).where(model.case_id == case.id).options(*options)
-        .order_by(order.desc(), model.id.desc()).limit(PANEL_LIMIT)))
+        .order_by(order.desc(), model.id.desc()).limit(limit)))
 
 
 def submission_panel_context(user: User, case: Case) -> dict[str, Any]:
