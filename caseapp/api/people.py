@@ -1,21 +1,462 @@
-"""The applicant and the dependants of a case. (Being built: the full field set.)"""
+"""The applicant and the dependants of a case: read, change, add and remove.
+
+The schemas refuse what the forms refuse before the service sees it (unknown fields, text
+with control characters, lengths the columns hold, counts and choices out of range); the
+service (``services.people``) remains the authority and answers the rest per field. Money
+(an income, a profit, their rates) is a decimal string both ways: the service reads it with
+the same parser as the pages (``services.deposits.number_or_problem``).
+
+The input fields shared by the deposit and document endpoints live here too.
+"""
 
 from __future__ import annotations
 
-from marshmallow import fields
+import re
+from enum import Enum
+from typing import Any
 
-from caseapp.api.base import ApiBlueprint
-from caseapp.api.schemas import StrictSchema
+import email_validator
+import pycountry
+from flask import Response, abort
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+
+from caseapp.api.base import (
+    ETAG_HEADER,
+    IF_MATCH,
+    ApiBlueprint,
+    api_user,
+    case_or_404,
+    etag_headers,
+    expected_version,
+)
+from caseapp.api.schemas import DecimalString, StrictSchema
+from caseapp.extensions import db
+from caseapp.models import Applicant, Case, Dependant
+from caseapp.queries.cases import get_dependant
+from caseapp.rules.vocab import Answer, MaritalStatus, Qualification, Relationship
+from caseapp.services import cases as case_service
+from caseapp.services.deposits import currencies
+from caseapp.services.errors import ValidationFailed
+from caseapp.services.people import (
+    ACHIEVEMENT_MESSAGE,
+    COUNTS,
+    EARLIEST_BIRTH,
+    EARLY_BIRTH_MESSAGE,
+    PASSPORT_MESSAGE,
+    UNSAFE_TEXT_MESSAGE,
+    WHOLE_NUMBER_MESSAGE,
+    has_unsafe_characters,
+    is_passport_number,
+    negative_message,
+    normalise_passport,
+    too_large_message,
+)
 
 blp = ApiBlueprint("api_people", __name__, url_prefix="/api/v1/cases",
                    description="The applicant and the dependants of a case.")
 
+MAX_ID = 2**31 - 1
+LOCATION_HEADER = {"Location": {"description": "The address of the new resource.",
+                                "schema": {"type": "string"}}}
+CREATED_HEADERS = {**ETAG_HEADER, **LOCATION_HEADER}
 
-class ApplicantSchema(StrictSchema):
-    given_name = fields.String(required=True)
-    family_name = fields.String(required=True)
+# ---- input fields every client-file endpoint shares -----------------------------------------
+
+# A lone UTF-16 surrogate ("\ud800" in JSON) is no character: no database can store it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE_MESSAGE = "Remove the characters that are not valid text (lone UTF-16 surrogates)."
 
 
-class ApplicantInputSchema(StrictSchema):
-    given_name = fields.String(required=True)
-    family_name = fields.String(required=True)
+class Text(fields.String):
+    """Typed text, checked as the forms check it: no control or text-direction characters
+    (a ``multi_line`` text may hold line breaks and tabs). Surrounding spaces are dropped when
+    the schema loads (``InputSchema``), as the forms drop them; lengths count what was sent."""
+
+    def __init__(self, *, multi_line: bool = False, **kwargs: Any) -> None:
+        self.multi_line = multi_line
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _SURROGATE.search(text):
+            raise ValidationError(SURROGATE_MESSAGE)
+        if has_unsafe_characters(text, multi_line=self.multi_line):
+            raise ValidationError(UNSAFE_TEXT_MESSAGE)
+        return text
+
+    def finish(self, text: str) -> str:
+        """The text as it is stored."""
+        return text.strip()
+
+
+def not_blank(message: str) -> validate.Validator:
+    """Something other than spaces (the forms' DataRequired)."""
+
+    class NotBlank(validate.Validator):
+        def __call__(self, value: Any) -> Any:
+            if isinstance(value, str) and not value.strip():
+                raise ValidationError(message)
+            return value
+
+    return NotBlank()
+
+
+class EnumText(fields.String):
+    """A vocabulary answer as its string value; loads as the enum member. The allowed values
+    are a OneOf, so the OpenAPI document lists them."""
+
+    def __init__(self, enum: type[Enum], **kwargs: Any) -> None:
+        self.enum = enum
+        values = [member.value for member in enum]
+        kwargs["validate"] = [validate.OneOf(values), *_as_list(kwargs.get("validate"))]
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        return value.value if isinstance(value, Enum) else str(value)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        # Not a value: left as it is, for OneOf to refuse with the allowed values.
+        return self.enum(text) if text in self.enum._value2member_map_ else text
+
+
+def _as_list(validators: Any) -> list[Any]:
+    if validators is None:
+        return []
+    return list(validators) if isinstance(validators, list | tuple) else [validators]
+
+
+class DecimalText(DecimalString):
+    """Money or a rate sent as a decimal string ("250000.00"). The string goes to the service
+    as it is: the service reads it with the pages' parser and says what is wrong with it. A
+    JSON number is refused: a float cannot hold cents exactly."""
+
+    def __init__(self, *, what: str = "amount", example: str = "250000.00",
+                 **kwargs: Any) -> None:
+        self.what = what
+        self.example = example
+        metadata = {"example": example, **kwargs.pop("metadata", {})}
+        kwargs.setdefault("validate", validate.Length(max=40))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, str):
+            kind = "a JSON number" if isinstance(value, int | float) and not isinstance(
+                value, bool) else "that"
+            raise ValidationError(
+                f'Send the {self.what} as a string of digits, such as "{self.example}": '
+                f"{kind} is not accepted, so that no digit is lost on the way.")
+        return value
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false, nothing that only looks like one ("yes", 1)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise ValidationError("Send true or false.")
+        return value
+
+
+def whole_number(minimum: int = 1, maximum: int = MAX_ID, **kwargs: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(minimum, maximum), **kwargs)
+
+
+class InputSchema(StrictSchema):
+    """A request body: unknown fields refused, text stored without surrounding spaces."""
+
+    @post_load
+    def _finish_text(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        for name, field in self.fields.items():
+            if isinstance(field, Text) and isinstance(data.get(name), str):
+                data[name] = field.finish(data[name])
+        return data
+
+
+COUNTRY_CODES = sorted(country.alpha_3 for country in pycountry.countries)
+CURRENCY_CODES = [code for code, _ in currencies()]
+
+
+def country(**kwargs: Any) -> fields.String:
+    return fields.String(
+        allow_none=True,
+        validate=validate.OneOf(COUNTRY_CODES, error="Use an ISO 3166-1 alpha-3 country code "
+                                                     "in capitals, such as HKG."),
+        metadata={"description": "ISO 3166-1 alpha-3; null: not yet known."}, **kwargs)
+
+
+def currency(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(CURRENCY_CODES, error="Use the ISO 4217 code of a currency a "
+                                                      "bank account holds, such as USD."),
+        **kwargs)
+
+
+# ---- the applicant -----------------------------------------------------------------------------
+
+class Passport(Text):
+    """A passport number: stored without spaces, in capitals."""
+
+    def finish(self, text: str) -> str:
+        return normalise_passport(text.strip())
+
+
+def _passport(value: str) -> None:
+    if value.strip() and not is_passport_number(value.strip()):
+        raise ValidationError(PASSPORT_MESSAGE)
+
+
+def _email(value: str) -> None:
+    """An address the forms' e-mail check (wtforms' Email, email_validator) takes; or none."""
+    if not value.strip():
+        return
+    try:
+        email_validator.validate_email(value.strip(), check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        raise ValidationError("Enter a valid email address.") from None
+
+
+def _name(what: str, max_length: int = 100, **kwargs: Any) -> Text:
+    return Text(required=True, validate=[validate.Length(max=max_length),
+                                         not_blank(f"Enter the {what}.")], **kwargs)
+
+
+def _answer(description: str) -> EnumText:
+    return EnumText(Answer, metadata={"description": description})
+
+
+def _count(name: str) -> fields.Integer:
+    what, maximum = COUNTS[name]
+    return fields.Integer(
+        strict=True, allow_none=True,
+        validate=[validate.Range(min=0, error=negative_message(name)),
+                  validate.Range(max=maximum, error=too_large_message(name))],
+        error_messages={"invalid": WHOLE_NUMBER_MESSAGE},
+        metadata={"description": f"{what}; null: not yet known."})
+
+
+def _money(what: str, example: str) -> DecimalText:
+    return DecimalText(what=what, example=example, allow_none=True)
+
+
+def _sum_currency(what: str) -> fields.String:
+    return currency(allow_none=True, metadata={"description": f"The currency of the {what}."})
+
+
+def _rate() -> DecimalText:
+    return DecimalText(what="rate", example="7.8125", allow_none=True, metadata={
+        "description": "HKD for one unit of the currency (for HKD, 1 or null)."})
+
+
+class ApplicantInputSchema(InputSchema):
+    """The applicant as a client sends it: opening a case takes every field (given and family
+    name required, the rest as the page's defaults); a change (PATCH) only those sent."""
+
+    given_name = _name("given name(s)")
+    family_name = _name("family name")
+    chinese_name = Text(validate=validate.Length(max=50))
+    date_of_birth = fields.Date(allow_none=True, validate=validate.Range(
+        min=EARLIEST_BIRTH, error=EARLY_BIRTH_MESSAGE))
+    nationality = country()
+    passport_number = Passport(validate=_passport, metadata={
+        "description": "1 to 20 letters A-Z and digits 0-9 (spaces are taken out, letters "
+                       "put in capitals); empty: not yet known."})
+    passport_expiry = fields.Date(allow_none=True)
+    email = Text(validate=[validate.Length(max=254), _email])
+    phone = Text(validate=validate.Length(max=40), metadata={
+        "description": "With its country code (+852 2123 4567); stored as E.164."})
+
+    criminal_record = _answer("Criminal record (in Hong Kong or elsewhere).")
+    adverse_immigration_record = _answer("Adverse immigration record.")
+    english_written = _answer("English, written.")
+    english_spoken = _answer("English, spoken.")
+    chinese_written = _answer("Chinese, written.")
+    putonghua_spoken = _answer("Putonghua, spoken.")
+    cantonese_spoken = _answer("Cantonese, spoken.")
+
+    highest_qualification = EnumText(Qualification, allow_none=True, metadata={
+        "description": "Null: not yet known."})
+    qualification_recognised = _answer("From a recognised institution.")
+    doctorate_count = _count("doctorate_count")
+    master_count = _count("master_count")
+    bachelor_count = _count("bachelor_count")
+    professional_qualification = StrictBoolean()
+    graduate_work_years = _count("graduate_work_years")
+    senior_work_years = _count("senior_work_years")
+    other_foreign_language = _answer("Another foreign language, spoken and written.")
+    hk_permanent_resident_family = _answer(
+        "An immediate family member is a Hong Kong permanent resident living in Hong Kong.")
+
+    degree_eligible_university = _answer(
+        "Master's or doctorate from a university on the eligible list.")
+    degree_stem = _answer("That degree is in science, technology, engineering or mathematics.")
+    two_languages = _answer("Good written and spoken proficiency in two languages.")
+    multinational_work_years = _count("multinational_work_years")
+    sector_work_years = _count("sector_work_years")
+    international_work_years = _count("international_work_years")
+    income_amount = _money("income", "1200000.00")
+    income_currency = _sum_currency("income")
+    income_rate_to_hkd = _rate()
+    profit_amount = _money("profit", "5000000.00")
+    profit_currency = _sum_currency("profit")
+    profit_rate_to_hkd = _rate()
+    owns_listed_company = _answer("Owns a listed company.")
+
+    achievement_claim = _answer("Claims an exceptional achievement.")
+    achievement_description = Text(multi_line=True, validate=validate.Length(max=4000),
+                                   metadata={"description": "Required when claiming one."})
+
+    @validates_schema
+    def _achievement_described(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if kwargs.get("partial"):
+            return  # a change: checked with the stored applicant (``achievement_problem``)
+        if (data.get("achievement_claim") is Answer.YES
+                and not (data.get("achievement_description") or "").strip()):
+            raise ValidationError(ACHIEVEMENT_MESSAGE, "achievement_description")
+
+
+class PartialUpdate(InputSchema):
+    """A change (PATCH): only the fields sent change, and at least one is sent."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(**kwargs)
+
+    @validates_schema
+    def _something_to_change(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Send at least one field to change.")
+
+
+class ApplicantUpdateSchema(PartialUpdate, ApplicantInputSchema):
+    """A change to the applicant: only the fields sent change."""
+
+
+class ApplicantSchema(ApplicantInputSchema):
+    """The applicant, every field, with the HKD value of the income and profit (computed from
+    the amount and the rate, never sent)."""
+
+    income_hkd = DecimalString(dump_only=True, allow_none=True)
+    profit_hkd = DecimalString(dump_only=True, allow_none=True)
+
+
+def achievement_problem(values: dict[str, Any], applicant: Applicant) -> None:
+    """A change that leaves the applicant claiming an achievement with no description is
+    refused, as the form refuses it."""
+    if "achievement_claim" not in values and "achievement_description" not in values:
+        return
+    claim = values.get("achievement_claim", applicant.achievement_claim)
+    description = values.get("achievement_description", applicant.achievement_description)
+    if claim == Answer.YES and not (description or "").strip():
+        raise ValidationFailed({"achievement_description": [ACHIEVEMENT_MESSAGE]})
+
+
+@blp.get("/<reference>/applicant")
+@blp.response(200, ApplicantSchema, headers=ETAG_HEADER)
+def read_applicant(reference: str) -> Any:
+    """The principal applicant: every fact the checks read, and the passport number."""
+    case = case_or_404(reference)
+    return case.applicant, 200, etag_headers(case)
+
+
+@blp.patch("/<reference>/applicant")
+@blp.arguments(ApplicantUpdateSchema)
+@blp.response(200, ApplicantSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+def update_applicant(data: dict[str, Any], reference: str) -> Any:
+    """Change the fields sent; the others stay. Nothing different: nothing is written and the
+    ETag stays."""
+    case = case_or_404(reference)
+    achievement_problem(data, case.applicant)
+    if case_service.update_applicant(api_user(), case, data, expected_version()):
+        db.session.refresh(case.applicant)  # money as stored ("7.80000000"), as a GET reads it
+    return case.applicant, 200, etag_headers(case)
+
+
+# ---- the dependants ----------------------------------------------------------------------------
+
+class DependantInputSchema(InputSchema):
+    relation = EnumText(Relationship, required=True, metadata={
+        "description": "Relationship to the applicant."})
+    given_name = _name("given name(s)")
+    family_name = _name("family name")
+    date_of_birth = fields.Date(allow_none=True)
+    marital_status = EnumText(MaritalStatus, allow_none=True, metadata={
+        "description": "Null: not yet known."})
+    nationality = country()
+    spouse_has_degree = _answer("A spouse holds a bachelor's degree or above.")
+
+
+class DependantUpdateSchema(PartialUpdate, DependantInputSchema):
+    """A change to a dependant: only the fields sent change."""
+
+
+class DependantSchema(DependantInputSchema):
+    id = fields.Integer(dump_only=True, required=True)
+
+
+class DependantListSchema(StrictSchema):
+    items = fields.List(fields.Nested(DependantSchema), required=True)
+
+
+def _dependant_or_404(case: Case, dependant_id: int) -> Dependant:
+    dependant = get_dependant(case, dependant_id)
+    if dependant is None:
+        abort(404)
+    return dependant
+
+
+def dependant_location(case: Case, dependant: Dependant) -> str:
+    return f"/api/v1/cases/{case.reference}/dependants/{dependant.id}"
+
+
+@blp.get("/<reference>/dependants")
+@blp.response(200, DependantListSchema, headers=ETAG_HEADER)
+def list_dependants(reference: str) -> Any:
+    """The case's dependants, in the order they were added."""
+    case = case_or_404(reference)
+    return {"items": case.dependants}, 200, etag_headers(case)
+
+
+@blp.post("/<reference>/dependants")
+@blp.arguments(DependantInputSchema)
+@blp.response(201, DependantSchema, headers=CREATED_HEADERS)
+@blp.doc(parameters=[IF_MATCH])
+def add_dependant(data: dict[str, Any], reference: str) -> Any:
+    """Add a spouse, child or other dependant to the case."""
+    case = case_or_404(reference)
+    dependant = case_service.add_dependant(api_user(), case, data, expected_version())
+    return dependant, 201, {**etag_headers(case),
+                            "Location": dependant_location(case, dependant)}
+
+
+@blp.get("/<reference>/dependants/<int:dependant_id>")
+@blp.response(200, DependantSchema, headers=ETAG_HEADER)
+def read_dependant(reference: str, dependant_id: int) -> Any:
+    case = case_or_404(reference)
+    return _dependant_or_404(case, dependant_id), 200, etag_headers(case)
+
+
+@blp.patch("/<reference>/dependants/<int:dependant_id>")
+@blp.arguments(DependantUpdateSchema)
+@blp.response(200, DependantSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+def update_dependant(data: dict[str, Any], reference: str, dependant_id: int) -> Any:
+    """Change the fields sent; the others stay."""
+    case = case_or_404(reference)
+    dependant = _dependant_or_404(case, dependant_id)
+    case_service.update_dependant(api_user(), case, dependant, data, expected_version())
+    return dependant, 200, etag_headers(case)
+
+
+@blp.delete("/<reference>/dependants/<int:dependant_id>")
+@blp.response(204, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+def remove_dependant(reference: str, dependant_id: int) -> Response:
+    """Remove the dependant from the case. Their documents stay as history, detached."""
+    case = case_or_404(reference)
+    dependant = _dependant_or_404(case, dependant_id)
+    case_service.remove_dependant(api_user(), case, dependant, expected_version())
+    return Response(status=204, headers=etag_headers(case))
