@@ -19,6 +19,7 @@ from caseapp.api.base import (
     case_or_404,
     etag_headers,
     expected_version,
+    require_role,
 )
 from caseapp.api.people import ApplicantInputSchema, ApplicantSchema
 from caseapp.api.schemas import (
@@ -27,7 +28,7 @@ from caseapp.api.schemas import (
     StrictSchema,
     UserRefSchema,
 )
-from caseapp.models import Case, Role, User
+from caseapp.models import Case, Role
 from caseapp.queries.case_filters import parse_filters
 from caseapp.queries.case_list import MAX_PER_PAGE, SORT_KEYS, PageRequest, case_page
 from caseapp.rules.workflow import CaseStatus
@@ -118,23 +119,10 @@ class CaseSchema(CaseSummarySchema):
 class CaseCreateSchema(StrictSchema):
     applicant = fields.Nested(ApplicantInputSchema, required=True)
     planned_submission_date = fields.Date(allow_none=True)
-    consultant_id = fields.Integer(validate=validate.Range(1, 2**31 - 1), metadata={
-        "description": "Managers and admins: the consultant to assign it to."})
 
 
 class CaseUpdateSchema(StrictSchema):
     planned_submission_date = fields.Date(allow_none=True, required=True)
-
-
-def _assignee(consultant_id: int | None) -> User | None:
-    if consultant_id is None:
-        return None
-    from caseapp.extensions import db
-
-    consultant = db.session.get(User, consultant_id)
-    if consultant is None:
-        raise ValidationFailed({"consultant_id": ["There is no user with this id."]})
-    return consultant
 
 
 @blp.get("")
@@ -160,15 +148,10 @@ def list_cases(**_parsed: Any) -> dict[str, Any]:
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseSchema, headers=ETAG_HEADER)
 def open_case(data: dict[str, Any]) -> Any:
-    """Open a client file. Consultants open their own; managers and admins name the
-    consultant (``consultant_id``)."""
-    user = api_user()
-    consultant = _assignee(data.get("consultant_id"))
-    if user.role is Role.CONSULTANT and consultant is not None and consultant.id != user.id:
-        raise ValidationFailed({"consultant_id": ["Consultants open cases for themselves."]})
-    if user.role is not Role.CONSULTANT and consultant is None:
-        raise ValidationFailed({"consultant_id": ["Name the consultant the case is for."]})
-    case = case_service.open_case(user, data["applicant"], consultant,
+    """Open a client file, assigned to you: consultants open cases, as on the pages (a
+    manager moves one to another consultant with the reassignment)."""
+    user = require_role(Role.CONSULTANT)
+    case = case_service.open_case(user, data["applicant"], None,
                                   data.get("planned_submission_date"))
     return case, 201, {**etag_headers(case),
                        "Location": f"/api/v1/cases/{case.reference}"}

@@ -90,20 +90,17 @@ def test_a_page_of_the_list_costs_the_same_statements_however_many_cases(
     assert statements_for_a_page() == one
 
 
-def test_a_manager_opens_a_case_for_a_consultant_and_sees_every_case(
-        consultant: User, other_consultant: User, manager_api: ApiClient) -> None:
+def test_only_consultants_open_cases_and_a_manager_sees_every_case(
+        consultant: User, other_consultant: User, manager_api: ApiClient,
+        consultant_api: ApiClient) -> None:
     open_case(other_consultant)
-    missing = manager_api.post("/api/v1/cases", json={
-        "applicant": {"given_name": "Mei", "family_name": "Tan"}})
-    assert missing.status_code == 422
-    assert "consultant_id" in missing.json["errors"]
-    created = manager_api.post("/api/v1/cases", json={
-        "applicant": {"given_name": "Mei", "family_name": "Tan"},
-        "consultant_id": consultant.id})
+    body = {"applicant": {"given_name": "Mei", "family_name": "Tan"}}
+    assert manager_api.post("/api/v1/cases", json=body).status_code == 403
+    created = consultant_api.post("/api/v1/cases", json=body)
     assert created.status_code == 201
     assert created.json["consultant"] == {"id": consultant.id, "name": consultant.name}
-    listed = manager_api.get("/api/v1/cases")
-    assert listed.json["total"] == 2
+    assert manager_api.get("/api/v1/cases").json["total"] == 2
+    assert consultant_api.get("/api/v1/cases").json["total"] == 1
 
 
 def test_a_bad_filter_is_422_beside_its_name(consultant_api: ApiClient) -> None:
