@@ -22,10 +22,9 @@ from caseapp.api.base import (
     etag_headers,
     expected_version,
 )
-from caseapp.api.people import (
+from caseapp.api.fields import (
     CREATED_HEADERS,
     CURRENCY_CODES,
-    MAX_ID,
     DecimalText,
     EnumText,
     InputSchema,
@@ -46,6 +45,7 @@ from caseapp.services.deposits import (
     MAX_TEXT_LENGTH,
     RateConfirmation,
 )
+from caseapp.web.security import MAX_ID
 
 blp = ApiBlueprint("api_deposits", __name__, url_prefix="/api/v1/cases",
                    description="Deposit evidence: bank statements, their HKD value, and their "

@@ -28,7 +28,7 @@ from caseapp.api.base import (
     expected_version,
 )
 from caseapp.api.errors import error_response
-from caseapp.api.people import CREATED_HEADERS, MAX_ID, EnumText
+from caseapp.api.fields import CREATED_HEADERS, EnumText
 from caseapp.api.schemas import StrictSchema, UserRefSchema
 from caseapp.extensions import db
 from caseapp.models import Case, Document, DocumentKind
@@ -37,6 +37,7 @@ from caseapp.queries.documents import case_documents, get_document
 from caseapp.services import documents as document_service
 from caseapp.services.documents import ACCEPTED_TYPES, ACCEPTED_TYPES_TEXT, UploadTooLarge
 from caseapp.services.errors import ValidationFailed
+from caseapp.web.security import MAX_ID
 
 logger = logging.getLogger(__name__)
 

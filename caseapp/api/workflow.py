@@ -62,6 +62,7 @@ from caseapp.services import submission as submission_service
 from caseapp.services.cases import check_version, ensure_editable
 from caseapp.services.errors import ValidationFailed
 from caseapp.services.workflow import MAX_REASON_LENGTH, move_status, moves_for
+from caseapp.web.security import MAX_ID
 
 blp = ApiBlueprint("api_workflow", __name__, url_prefix="/api/v1",
                    description="Status moves, the review, submission to ImmD, ImmD's requests "
@@ -73,7 +74,6 @@ STATUSES = [s.value for s in CaseStatus]
 MOVE_TARGETS = [s.value for s in CaseStatus if s is not CaseStatus.SUBMITTED]
 GATES = list(submission_service.GATE_TITLES)
 OVERRIDABLE_GATES = [g for g in GATES if g != submission_service.REVIEW]
-MAX_ID = 2**31 - 1
 
 
 def _location(description: str) -> dict[str, Any]:
