@@ -27,15 +27,13 @@ from caseapp.api.base import (
     etag_headers,
     expected_version,
 )
-from caseapp.api.errors import error_response
 from caseapp.api.fields import CREATED_HEADERS, EnumText
 from caseapp.api.schemas import StrictSchema, UserRefSchema
-from caseapp.extensions import db
 from caseapp.models import Case, Document, DocumentKind
 from caseapp.queries.cases import get_dependant
 from caseapp.queries.documents import case_documents, get_document
 from caseapp.services import documents as document_service
-from caseapp.services.documents import ACCEPTED_TYPES, ACCEPTED_TYPES_TEXT, UploadTooLarge
+from caseapp.services.documents import ACCEPTED_TYPES, ACCEPTED_TYPES_TEXT
 from caseapp.services.errors import ValidationFailed
 from caseapp.web.security import MAX_ID
 
@@ -63,14 +61,6 @@ class DocumentBlueprint(ApiBlueprint):
 blp = DocumentBlueprint("api_documents", __name__, url_prefix="/api/v1/cases",
                         description="Documents: passports, certificates, bank statements "
                                     "(PDF, JPEG or PNG).")
-
-
-@blp.errorhandler(UploadTooLarge)
-def upload_too_large(error: UploadTooLarge) -> Response:
-    """The service found the file over MAX_UPLOAD_BYTES: 413, as for a body over
-    MAX_CONTENT_LENGTH, with the service's message under ``file``. Nothing was stored."""
-    db.session.rollback()
-    return error_response(413, error.errors)
 
 
 class UploadField(fields.Field):

@@ -3,7 +3,8 @@
 The app's error handlers (``web.errors``) hand API requests here, so an unknown route, a
 wrong method, a malformed body, an oversized upload or an unexpected exception under
 ``/api/`` never answers with an HTML page. A service's refusal maps onto a status:
-ValidationFailed 422, NotAllowed 409, ConflictError 412 (the If-Match was stale).
+ValidationFailed 422 (a file over MAX_UPLOAD_BYTES: 413), NotAllowed 409, ConflictError 412
+(the If-Match was stale).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from caseapp.services.documents import UploadTooLarge
 from caseapp.services.errors import ConflictError, NotAllowed, ServiceError, ValidationFailed
 
 API_PREFIX = "/api/"
@@ -90,6 +92,8 @@ def service_error(error: ServiceError) -> Response:
         return error_response(412, {"If-Match": [error.message]},
                               {"ETag": f'"{error.current_version}"'},
                               current_version=error.current_version)
+    if isinstance(error, UploadTooLarge):  # as for a body over MAX_CONTENT_LENGTH
+        return error_response(413, error.errors)
     if isinstance(error, ValidationFailed):
         return error_response(422, error.errors)
     if isinstance(error, NotAllowed):
