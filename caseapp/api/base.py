@@ -11,8 +11,9 @@ from typing import Any, cast
 
 import flask_smorest
 import marshmallow as ma
-from flask import Request, Response, abort, g, request
+from flask import Request, Response, abort, current_app, g, request
 from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.flaskparser import abort as parser_abort
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
@@ -39,7 +40,13 @@ class ApiParser(FlaskParser):
         if not is_json_request(req) and (req.content_length or req.headers.get(
                 "Transfer-Encoding")):
             abort(415, description="Send the body as JSON (Content-Type: application/json).")
-        return super().load_json(req, schema)
+        try:
+            return super().load_json(req, schema)
+        except (ValueError, RecursionError):
+            # Not a JSONDecodeError (webargs answers that itself): nesting too deep to read,
+            # or an integer longer than Python converts.
+            parser_abort(400, messages={"json": ["The body is not JSON this API can read (nested "
+                                          "too deeply, or a number too long)."]})
 
 
 class ApiIdConverter(BaseConverter):
@@ -86,6 +93,7 @@ class ApiBlueprint(flask_smorest.Blueprint):
         from caseapp.api.auth import authenticate_request, end_request
 
         self.before_request(authenticate_request)
+        self.before_request(_refuse_undeclared_query)
         self.after_request(_not_stored)
         self.teardown_request(end_request)
 
@@ -93,6 +101,18 @@ class ApiBlueprint(flask_smorest.Blueprint):
         rule = rule.replace("<int:", "<api_id:").replace("<reference>",
                                                            "<case_reference:reference>")
         return super().route(rule, **options)
+
+
+def _refuse_undeclared_query() -> None:
+    """Unknown fields are refused everywhere: a route that reads no query parameters refuses
+    any it is sent (one that does reads them with a strict schema)."""
+    if not request.args or request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    arguments = getattr(view, "_apidoc", {}).get("arguments", {})
+    if any(p.get("in") in ("query", "querystring") for p in arguments.get("parameters", [])):
+        return
+    parser_abort(422, messages={"query": {name: ["Unknown field."] for name in request.args}})
 
 
 def _not_stored(response: Response) -> Response:
@@ -146,7 +166,7 @@ def expected_version() -> ExpectedVersion:
     if tags.star_tag or len(tags.as_set()) != 1:
         return None
     tag = next(iter(tags.as_set()))
-    return int(tag) if tag.isdigit() and len(tag) < 10 else None
+    return int(tag) if tag.isascii() and tag.isdigit() and len(tag) < 10 else None
 
 
 IF_MATCH = {

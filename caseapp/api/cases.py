@@ -29,7 +29,7 @@ from caseapp.api.schemas import (
     UserRefSchema,
 )
 from caseapp.models import Case, Role
-from caseapp.queries.case_filters import parse_filters
+from caseapp.queries.case_filters import TICKED, parse_filters
 from caseapp.queries.case_list import MAX_PER_PAGE, SORT_KEYS, PageRequest, case_page
 from caseapp.rules.workflow import CaseStatus
 from caseapp.services import cases as case_service
@@ -40,11 +40,14 @@ blp = ApiBlueprint("api_cases", __name__, url_prefix="/api/v1/cases",
 
 STATUSES = [s.value for s in CaseStatus]
 SORTS = [*SORT_KEYS, *(f"-{k}" for k in SORT_KEYS)]
+# What the list's own parser (queries.case_filters) reads as ticked, and as not.
+ATTENTION_VALUES = [*TICKED, "0", "false", "no", "off"]
 
 
 class CaseListQuery(StrictSchema):
-    q = fields.String(metadata={"description": "Search names, references and passport "
-                                               "numbers (at least 2 letters)."})
+    q = fields.String(metadata={"description": "Search applicants' names and case references "
+                                               "(at least 2 letters). Never put a passport "
+                                               "number in an address: it would reach logs."})
     status = fields.List(fields.String(validate=validate.OneOf(STATUSES)))
     consultant = fields.List(fields.Integer(), metadata={"description": "Consultant ids "
                                                          "(managers and admins)."})
@@ -65,7 +68,8 @@ class CaseListQuery(StrictSchema):
     entered_to = fields.Date(metadata={"description": "... on or before this day"})
     stale = fields.Integer(validate=validate.Range(1, 3650), metadata={
         "description": "Not updated for this many days."})
-    attention = fields.Boolean(metadata={"description": "Only cases that need attention."})
+    attention = fields.String(validate=validate.OneOf(ATTENTION_VALUES), metadata={
+        "description": "1 (or true, yes, on): only cases that need attention."})
     sort = fields.String(validate=validate.OneOf(SORTS), load_default="-updated")
     after = fields.String(validate=validate.Length(max=1000),
                           metadata={"description": "next_cursor of the page before."})

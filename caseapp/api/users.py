@@ -13,6 +13,7 @@ from flask import abort
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from caseapp.api.base import ApiBlueprint, api_user, require_role
+from caseapp.api.fields import Text
 from caseapp.api.schemas import CursorPageSchema, StrictSchema
 from caseapp.extensions import db
 from caseapp.models import Role, User
@@ -58,16 +59,16 @@ class UserPageSchema(CursorPageSchema):
 
 
 class UserCreateSchema(StrictSchema):
-    email = fields.String(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=validate.Length(max=1000))
+    email = Text(required=True, validate=validate.Length(max=254))
+    name = Text(required=True, validate=validate.Length(max=1000))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    password = fields.String(required=True, load_only=True,
+    password = Text(required=True, load_only=True,
                              validate=validate.Length(max=MAX_PASSWORD_LENGTH),
                              metadata={"description": "At least 10 characters."})
 
 
 class UserUpdateSchema(StrictSchema):
-    name = fields.String(validate=validate.Length(max=1000))
+    name = Text(validate=validate.Length(max=1000))
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean(metadata={"description": "false deactivates the user: signed "
                                                      "out, and their tokens stop working."})

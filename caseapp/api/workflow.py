@@ -32,6 +32,7 @@ from caseapp.api.base import (
     expected_version,
     require_role,
 )
+from caseapp.api.fields import Text
 from caseapp.api.schemas import StrictSchema, UserRefSchema
 from caseapp.extensions import db
 from caseapp.models import (
@@ -81,8 +82,8 @@ def _location(description: str) -> dict[str, Any]:
                                         "schema": {"type": "string"}}}
 
 
-def _text(maximum: int, **kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=maximum), **kwargs)
+def _text(maximum: int, **kwargs: Any) -> Text:
+    return Text(multi_line=True, validate=validate.Length(min=1, max=maximum), **kwargs)
 
 
 # ---- status moves -----------------------------------------------------------------------------
@@ -103,7 +104,8 @@ class MoveInputSchema(StrictSchema):
     to = fields.String(required=True, validate=validate.OneOf(
         MOVE_TARGETS, error="Choose one of: {choices}. A case goes to ImmD through "
                             "POST /cases/<reference>/submit, after its review."))
-    reason = fields.String(load_default="", validate=validate.Length(max=MAX_REASON_LENGTH),
+    reason = Text(multi_line=True, load_default="",
+                  validate=validate.Length(max=MAX_REASON_LENGTH),
                            metadata={"description": "Required to put a case on hold, withdraw "
                                                     "it or record a refusal."})
 
@@ -222,7 +224,7 @@ class SubmitInputSchema(StrictSchema):
                        "case was opened."})
     overrides = fields.Dict(
         keys=fields.String(validate=validate.OneOf(OVERRIDABLE_GATES)),
-        values=fields.String(validate=validate.Length(
+        values=Text(multi_line=True, validate=validate.Length(
             min=1, max=submission_service.MAX_COMMENT_LENGTH)),
         load_default=dict,
         metadata={"description": "The failing gates you submit past, each with the reason: "
@@ -364,7 +366,7 @@ class InformationRequestListSchema(StrictSchema):
 
 
 class ReplyNotesInputSchema(StrictSchema):
-    notes = fields.String(required=True, validate=validate.Length(
+    notes = Text(multi_line=True, required=True, validate=validate.Length(
         max=submission_service.MAX_DETAILS_LENGTH))
 
 

@@ -37,6 +37,10 @@ from caseapp.textsearch import MIN_TERM_LENGTH, SearchTerm
 MAX_SEARCH_LENGTH = 100
 MAX_VALUES = 50  # per repeated parameter: more is not a filter a person makes
 MAX_STALE_DAYS = 3650
+TICKED = ("1", "on", "yes", "true")  # the attention check box's values that tick it
+# The dates a filter takes: every case, check and move lies well inside them.
+FIRST_FILTER_DAY = date(1900, 1, 1)
+LAST_FILTER_DAY = date(9998, 12, 31)
 VERDICT_LABELS = {
     "eligible": "Eligible",
     "incomplete": "Incomplete",
@@ -167,10 +171,16 @@ def _date(args: Args, name: str, errors: dict[str, list[str]]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors.setdefault(name, []).append("Enter a date as YYYY-MM-DD.")
         return None
+    if not FIRST_FILTER_DAY <= day <= LAST_FILTER_DAY:
+        # Year 1 starts in year 0 in UTC, which no datetime holds: nothing is that old anyway.
+        errors.setdefault(name, []).append(
+            f"Enter a date from {FIRST_FILTER_DAY.isoformat()} to {LAST_FILTER_DAY.isoformat()}.")
+        return None
+    return day
 
 
 def parse_filters(args: Args, stale_default: int) -> ParsedFilters:
@@ -196,7 +206,7 @@ def parse_filters(args: Args, stale_default: int) -> ParsedFilters:
 
     consultant_ids = []
     for raw in _many(args, "consultant"):
-        if raw.isdigit() and len(raw) < 10:
+        if raw.isascii() and raw.isdigit() and len(raw) < 10:
             consultant_ids.append(int(raw))
         else:
             bad("consultant", f"Unknown consultant {raw!r}.")
@@ -236,13 +246,13 @@ def parse_filters(args: Args, stale_default: int) -> ParsedFilters:
         raw = (args.get("stale") or "").strip()
         if not raw:
             values["stale_days"] = stale_default
-        elif raw.isdigit() and 1 <= int(raw) <= MAX_STALE_DAYS:
+        elif raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_STALE_DAYS:
             values["stale_days"] = int(raw)
         else:
             bad("stale", f"Enter a number of days from 1 to {MAX_STALE_DAYS}.")
 
     # A check box: anything but its "on" values is simply unticked.
-    values["attention"] = attention in ("1", "on", "yes", "true")
+    values["attention"] = attention in TICKED
 
     search = (args.get("q") or "").strip()
     if len(search) > MAX_SEARCH_LENGTH:

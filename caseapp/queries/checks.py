@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from caseapp.extensions import db
 from caseapp.models import Case, CheckRun
+from caseapp.queries import cursors
 from caseapp.queries.case_list import keyset_condition
 from caseapp.services.checks import stored_result
 
@@ -49,25 +47,13 @@ class RunPage:
 
 
 def encode_run_cursor(run: CheckRun) -> str:
-    data = json.dumps([run.run_at.isoformat(), run.id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+    return cursors.encode_cursor([run.run_at, run.id])
 
 
 def decode_run_cursor(token: str) -> RunKey | None:
     """The (run_at, id) a cursor carries, or None when it is not one of ours."""
-    if not token or len(token) > 200:
-        return None
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if (not isinstance(raw, list) or len(raw) != 2 or not isinstance(raw[0], str)
-                or not isinstance(raw[1], int) or isinstance(raw[1], bool)):
-            return None
-        at = datetime.fromisoformat(raw[0])
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        return None
-    if at.tzinfo is None or not 0 < raw[1] < 2**63:
-        return None
-    return at, raw[1]
+    values = cursors.decode_cursor(token, (datetime, int))
+    return None if values is None else (values[0], values[1])
 
 
 def check_runs_page(case: Case, after: RunKey | None, per_page: int) -> RunPage:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +9,7 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from caseapp.extensions import db
 from caseapp.models import Role, User
+from caseapp.queries import cursors
 from caseapp.queries.case_list import COUNT_LIMIT
 from caseapp.services.errors import ValidationFailed
 
@@ -33,21 +31,15 @@ def active_consultants() -> list[User]:
 # ---- every user, keyset-paged on (name, id): the index ix_users_name_id ---------------------
 
 def _encode_cursor(user: User) -> str:
-    data = json.dumps([user.name, user.id], ensure_ascii=False, separators=(",", ":"))
-    return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+    return cursors.encode_cursor([user.name, user.id])
 
 
 def _decode_cursor(token: str, field: str) -> tuple[str, int]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raw = None
-    if (isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str)
-            and "\x00" not in raw[0] and isinstance(raw[1], int)
-            and not isinstance(raw[1], bool) and 0 < raw[1] < 2**31):
-        return raw[0], raw[1]
-    raise ValidationFailed({field: ["This cursor is not one this list gave: start again "
-                                    "from the first page."]})
+    values = cursors.decode_cursor(token, (str, int))
+    if values is None:
+        raise ValidationFailed({field: ["This cursor is not one this list gave: start again "
+                                        "from the first page."]})
+    return values[0], values[1]
 
 
 @dataclass(frozen=True)

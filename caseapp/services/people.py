@@ -30,8 +30,10 @@ from caseapp.services.errors import ValidationFailed
 # refuses NUL in text outright; none of them belongs in a name, a number or a search.
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
-UNSAFE_IN_TEXT_AREA = re.compile(f"[{_CONTROLS}{_BIDI}]")
-UNSAFE_IN_LINE = re.compile(f"[\t\n\r{_CONTROLS}{_BIDI}]")
+# A lone UTF-16 surrogate (JSON can carry "\ud800") is no character: no database stores it.
+_SURROGATES = "\ud800-\udfff"
+UNSAFE_IN_TEXT_AREA = re.compile(f"[{_CONTROLS}{_BIDI}{_SURROGATES}]")
+UNSAFE_IN_LINE = re.compile(f"[\t\n\r{_CONTROLS}{_BIDI}{_SURROGATES}]")
 UNSAFE_TEXT_MESSAGE = "Remove the invisible control or text-direction characters from this field."
 
 

@@ -51,7 +51,7 @@ def test_an_admin_creates_a_user_who_can_sign_in(admin_api: ApiClient, admin, db
     (new_user(email="not-an-email"), "email", "Enter a valid email address."),
     (new_user(password="short"), "password", "Use at least 10 characters."),
     (new_user(name="  "), "name", "Enter a name of at most 120 characters."),
-    (new_user(name="Nina\u202eNg"), "name", "The name contains invisible control"),
+    (new_user(name="Nina\u202eNg"), "name", "Remove the invisible control"),
     (new_user(role="superuser"), "role", "Must be one of"),
     ({**new_user(), "password_hash": "x"}, "password_hash", "Unknown field."),
     ({"email": "a@example.test"}, "name", "Missing data for required field."),
