@@ -3,6 +3,7 @@ when CASEAPP_TEST_DATABASE_URL is set; users and logged-in clients per role."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import event
 
 from caseapp import create_app
 from caseapp.extensions import db as _db
+from caseapp.extensions import limiter
 from caseapp.models import Base, Role, User
 from caseapp.services import users as user_service
 from tests.dbutil import PG_SKIP_REASON, empty_all_tables, migrate, postgres_url
@@ -33,24 +35,40 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return url
 
 
+_APPS: dict[str, tuple[Flask, dict[str, Any]]] = {}
+
+
+def _app_for(database_url: str) -> tuple[Flask, dict[str, Any]]:
+    """One app per database for the whole run, and its settings as made. Building an app
+    compiles every URL rule (about 75 ms with the API's): once per test was minutes a run."""
+    if database_url not in _APPS:
+        app = create_app({"CASEAPP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
+
+        @app.before_request
+        def _load_the_user_of_this_request() -> None:
+            # The fixture keeps one app context open for the whole test, and Flask-Login
+            # caches the signed-in user in its ``g``: forget it, as a real request's own
+            # context would, so that two clients of two users in one test are each themselves.
+            g.pop("_login_user", None)
+
+        _APPS[database_url] = (app, copy.deepcopy(dict(app.config)))
+    return _APPS[database_url]
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "CASEAPP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-        }
-    )
-
-    @app.before_request
-    def _load_the_user_of_this_request() -> None:
-        # The fixture keeps one app context open for the whole test, and Flask-Login caches
-        # the signed-in user in its ``g``: forget it, as a real request's own context would,
-        # so that two clients of two users in one test are each themselves.
-        g.pop("_login_user", None)
-
+    """The app on an empty database, with the settings it was made with (a test may change
+    them; the next test starts from them again) and uploads under this test's own folder."""
+    app, settings = _app_for(database_url)
+    app.config.clear()
+    app.config.update(copy.deepcopy(settings))
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    # The limiter is one object for the process: an app a test made with limits on (the rate
+    # limit tests) leaves it enabled and counting. Back to this app's setting, no hits.
+    limiter.enabled = bool(app.config["RATELIMIT_ENABLED"])
     with app.app_context():
+        if limiter.enabled:
+            limiter.reset()
         yield app
         _db.session.remove()
         empty_all_tables(_db.engine, Base.metadata)
