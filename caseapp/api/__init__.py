@@ -1,7 +1,7 @@
-"""The JSON API, ``/api/v1``: the same services, queries and permissions as the pages.
+"""The JSON API, `/api/v1`: the same services, queries and permissions as the pages.
 
 flask-smorest builds it: marshmallow schemas validate the input (webargs) and generate the
-OpenAPI document (apispec) at ``/api/v1/openapi.json``; ``/api/v1/docs`` shows it with a
+OpenAPI document (apispec) at `/api/v1/openapi.json`; `/api/v1/docs` shows it with a
 Swagger UI the app serves itself. Each area has a module with its blueprint.
 """
 
@@ -28,7 +28,7 @@ class Api(flask_smorest.Api):
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self) -> None:
-        """Not app-wide JSON errors: ``web.errors`` answers JSON under /api/ and HTML elsewhere."""
+        """Not app-wide JSON errors: `web.errors` answers JSON under /api/ and HTML elsewhere."""
 
 
 def _rate_limit_key() -> str:
@@ -75,7 +75,7 @@ def init_api(app: Flask) -> Api:
         "info": {"description": "Cases, applicants, dependants, deposit evidence, documents, "
                                 "QMAS checks and status moves, with the same rules, roles and "
                                 "audit as the pages. Authenticate with a personal API token "
-                                "(your profile page): Authorization: Bearer <token>."},
+                                "(your profile page): `Authorization: Bearer <token>`."},
         "security": [{"bearerAuth": []}],
         "extra_plugins": [ErrorResponses()],
     }

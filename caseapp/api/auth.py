@@ -1,9 +1,9 @@
 """Who an API request acts as.
 
-``Authorization: Bearer <token>`` names a personal API token (``services.tokens``); it needs
+`Authorization: Bearer <token>` names a personal API token (`services.tokens`); it needs
 no CSRF token, since a browser never adds that header by itself. Without the header, a
 browser's signed-in session may use the API too, and then every write needs the CSRF token
-(``X-CSRFToken``), exactly like a form. Anything else is 401.
+(`X-CSRFToken`), exactly like a form. Anything else is 401.
 
 Every change made inside the request is marked in the audit trail as made through the API,
 with the token it came with.
@@ -27,7 +27,7 @@ class TokenRefused(Unauthorized):
 
 
 def bearer_secret() -> str | None:
-    """The secret of ``Authorization: Bearer <secret>``, "" for any other scheme, None when
+    """The secret of `Authorization: Bearer <secret>`, "" for any other scheme, None when
     the header is absent."""
     header = request.headers.get("Authorization")
     if header is None:

@@ -2,7 +2,7 @@
 ownership, the case ETag and If-Match, and the documented error responses.
 
 Views here parse and serialise; the services decide and write, the queries read. A view
-lets a ServiceError propagate: ``api.errors`` turns it into the JSON error response.
+lets a ServiceError propagate: `api.errors` turns it into the JSON error response.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class ApiParser(FlaskParser):
 
 
 class ApiIdConverter(BaseConverter):
-    """``<int:...>`` under /api/: any run of digits routes, and one that is no id (0, or
+    """`<int:...>` under /api/: any run of digits routes, and one that is no id (0, or
     beyond the 32-bit id columns) is 404, like an id nobody has. (The pages' converter lets
     such a path match no rule; under the API that surfaced as a 405 from a sibling rule.)"""
 
@@ -82,9 +82,9 @@ CONVERTER_SCHEMAS = {
 
 
 class ApiBlueprint(flask_smorest.Blueprint):
-    """A flask-smorest blueprint whose every route needs a signed-in user (``api.auth``).
+    """A flask-smorest blueprint whose every route needs a signed-in user (`api.auth`).
 
-    Its rules read ``<int:...>`` and ``<reference>`` with the API's own converters."""
+    Its rules read `<int:...>` and `<reference>` with the API's own converters."""
 
     ARGUMENTS_PARSER = ApiParser()
 
@@ -128,7 +128,7 @@ def api_user() -> User:
 
 
 def require_role(*roles: Role) -> User:
-    """The user, if they have one of ``roles``; otherwise 403."""
+    """The user, if they have one of `roles`; otherwise 403."""
     user = api_user()
     if user.role not in roles:
         abort(403, description="Your role does not allow this.")
@@ -154,9 +154,9 @@ def etag_headers(case: Case) -> dict[str, str]:
 
 
 def expected_version() -> ExpectedVersion:
-    """The case version the client read, from ``If-Match``: 428 when the header is missing.
+    """The case version the client read, from `If-Match`: 428 when the header is missing.
 
-    ``*`` or a tag that is not one of ours reads as no version (the service refuses it as
+    `*` or a tag that is not one of ours reads as no version (the service refuses it as
     stale: 412), so nothing is ever saved without the client naming the version it saw.
     """
     raw = request.headers.get("If-Match")

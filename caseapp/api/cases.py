@@ -1,6 +1,6 @@
 """Cases: the list (the managers' filters, search, sort and cursor pages), open, read, update.
 
-The list reads its filters with ``queries.case_filters.parse_filters``, exactly as the case
+The list reads its filters with `queries.case_filters.parse_filters`, exactly as the case
 list page does; the schema below only documents them and refuses names it does not know.
 """
 
@@ -134,7 +134,7 @@ class CaseUpdateSchema(StrictSchema):
 @blp.response(200, CasePageSchema)
 def list_cases(**_parsed: Any) -> dict[str, Any]:
     """The cases you may see (a consultant's own; all for managers and admins), a page at a
-    time. Follow ``next_cursor`` with ``after``; the filters are those of the case list."""
+    time. Follow `next_cursor` with `after`; the filters are those of the case list."""
     parsed = parse_filters(request.args, int(current_app.config["STALE_CASE_DAYS"]))
     if parsed.errors:
         raise ValidationFailed(parsed.errors)

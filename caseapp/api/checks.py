@@ -3,7 +3,7 @@
 A run is a record kept as it was shown: the verdict, the headline, each prerequisite, the
 General Points Test (a points table, or from 1 November 2024 a count of criteria), the
 Achievement-based Points Test, and the rule set used with why (its effective date and the
-lodging date). The result is rebuilt with ``services.checks.stored_result``, as the run page
+lodging date). The result is rebuilt with `services.checks.stored_result`, as the run page
 renders it, so a run stored by an older version of the app reads the same way.
 """
 
@@ -106,7 +106,7 @@ class CriterionSchema(StrictSchema):
 
 
 class GeneralPointsSchema(StrictSchema):
-    """Either shape of the General Points Test: ``kind`` says which fields it has."""
+    """Either shape of the General Points Test: `kind` says which fields it has."""
 
     kind = fields.String(required=True, validate=validate.OneOf(
         [GeneralPointsResult.kind, GeneralCriteriaResult.kind]), metadata={
@@ -197,7 +197,7 @@ class RunPageSchema(StrictSchema):
     items = fields.List(fields.Nested(RunSummarySchema), required=True)
     has_next = fields.Boolean(required=True)
     next_cursor = fields.String(allow_none=True, required=True, metadata={
-        "description": "Pass as ``after`` for older runs."})
+        "description": "Pass as `after` for older runs."})
 
 
 class RunListQuery(StrictSchema):
@@ -207,7 +207,7 @@ class RunListQuery(StrictSchema):
 
 
 class RunInputSchema(StrictSchema):
-    """Nothing to send (or ``{}``): the case is checked as it is now."""
+    """Nothing to send (or `{}`): the case is checked as it is now."""
 
 
 LOCATION = {"Location": {"description": "The run.", "schema": {"type": "string"}}}
@@ -241,8 +241,8 @@ def run_case_checks(_body: dict[str, Any], reference: str) -> Any:
 @blp.arguments(RunListQuery, location="query", as_kwargs=True)
 @blp.response(200, RunPageSchema, headers=ETAG_HEADER)
 def list_runs(reference: str, per_page: int, after: str | None = None) -> Any:
-    """The case's check runs, newest first, a page at a time: follow ``next_cursor`` with
-    ``after``."""
+    """The case's check runs, newest first, a page at a time: follow `next_cursor` with
+    `after`."""
     case = case_or_404(reference)
     boundary = None
     if after is not None:
@@ -258,7 +258,7 @@ def list_runs(reference: str, per_page: int, after: str | None = None) -> Any:
 @blp.get("/<reference>/checks/<int:run_id>")
 @blp.response(200, RunSchema, headers=ETAG_HEADER)
 def read_run(reference: str, run_id: int) -> Any:
-    """One run with its full result, as it was shown; ``current`` says whether the case's
+    """One run with its full result, as it was shown; `current` says whether the case's
     facts have changed since."""
     case = case_or_404(reference)
     run = get_check_run(case, run_id)

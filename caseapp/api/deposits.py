@@ -1,6 +1,6 @@
 """Deposit evidence: the bank statements behind QMAS P2. Record, correct, verify, reject.
 
-Money and rates are decimal strings both ways. The figures go to ``services.deposits`` as
+Money and rates are decimal strings both ways. The figures go to `services.deposits` as
 they were sent, and it reads them with the same parser as the deposit form, compares the
 rate with the admins' reference rate and keeps four-eyes: whoever recorded or last edited a
 statement does not verify or reject it (409, with the reason).
@@ -89,7 +89,7 @@ class DepositInputSchema(InputSchema):
 
 class DepositUpdateSchema(PartialUpdate, DepositInputSchema):
     """A correction: the figures sent replace the stored ones, the others stay (send
-    ``rate_to_hkd`` null to take the reference rate again). ``document_id`` left out keeps
+    `rate_to_hkd` null to take the reference rate again). `document_id` left out keeps
     the link; null removes it. Reviewed evidence goes back to pending."""
 
 

@@ -1,9 +1,9 @@
 """Documents: the current list, one document (any version), upload, replace, download.
 
-An upload is ``multipart/form-data`` (the file, its kind, whose it is); anything else is a
-415. ``services.documents`` reads the type from the content, hashes and stores it. A file
+An upload is `multipart/form-data` (the file, its kind, whose it is); anything else is a
+415. `services.documents` reads the type from the content, hashes and stores it. A file
 over the upload limit is a 413 however it is found out: the whole body over
-``MAX_CONTENT_LENGTH`` before it is read, or the file over ``MAX_UPLOAD_BYTES`` as the service
+`MAX_CONTENT_LENGTH` before it is read, or the file over `MAX_UPLOAD_BYTES` as the service
 streams it.
 """
 
@@ -45,7 +45,7 @@ NOT_MULTIPART = ("Send the upload as multipart/form-data: the file in the part \
 
 
 class UploadParser(ApiParser):
-    """The ``files`` location reads a multipart body whole: its file parts and its fields.
+    """The `files` location reads a multipart body whole: its file parts and its fields.
     A body of any other type is a 415."""
 
     def load_files(self, req: Request, schema: Any) -> Any:
@@ -163,7 +163,7 @@ def list_documents(reference: str) -> Any:
 @blp.response(201, DocumentSchema, headers=CREATED_HEADERS)
 @blp.doc(parameters=[IF_MATCH])
 def upload_document(data: dict[str, Any], reference: str) -> Any:
-    """Upload a document for the applicant or (``dependant_id``) a dependant. After the
+    """Upload a document for the applicant or (`dependant_id`) a dependant. After the
     case is submitted, only while ImmD's request for further information is open."""
     case = case_or_404(reference)
     _one_file()
@@ -225,7 +225,7 @@ def download_document(reference: str, document_id: int) -> Response:
                      document.id, case.id)
         abort(404, description="The file of this document is missing from storage. Please "
                                "tell an administrator.")
-    # The recorded type is the sniffed one; ``web.security`` adds nosniff so browsers keep
-    # it, and ``api.base`` no-store, so passports and statements stay out of caches.
+    # The recorded type is the sniffed one; `web.security` adds nosniff so browsers keep
+    # it, and `api.base` no-store, so passports and statements stay out of caches.
     return send_file(path, mimetype=document.content_type, as_attachment=True,
                      download_name=document.original_filename, max_age=0)

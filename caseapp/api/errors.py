@@ -1,8 +1,8 @@
-"""Every error under ``/api/`` is JSON: ``{"errors": {"field": ["message", ...]}}``.
+"""Every error under `/api/` is JSON: `{"errors": {"field": ["message", ...]}}`.
 
-The app's error handlers (``web.errors``) hand API requests here, so an unknown route, a
+The app's error handlers (`web.errors`) hand API requests here, so an unknown route, a
 wrong method, a malformed body, an oversized upload or an unexpected exception under
-``/api/`` never answers with an HTML page. A service's refusal maps onto a status:
+`/api/` never answers with an HTML page. A service's refusal maps onto a status:
 ValidationFailed 422 (a file over MAX_UPLOAD_BYTES: 413), NotAllowed 409, ConflictError 412
 (the If-Match was stale).
 """
@@ -52,7 +52,7 @@ def error_response(status: int, errors: dict[str, Any],
 
 
 def _flatten(messages: dict[str, Any]) -> dict[str, Any]:
-    """webargs reports ``{location: {field: [...]}}``: the client wants the fields."""
+    """webargs reports `{location: {field: [...]}}`: the client wants the fields."""
     flat: dict[str, Any] = {}
     for location, fields in messages.items():
         if isinstance(fields, dict):

@@ -1,8 +1,8 @@
-"""``GET /api/v1/cases/export.csv``: the case list as CSV, for managers and admins.
+"""`GET /api/v1/cases/export.csv`: the case list as CSV, for managers and admins.
 
-The filters, search and sort are those of ``GET /api/v1/cases`` (its ``CaseListQuery``,
+The filters, search and sort are those of `GET /api/v1/cases` (its `CaseListQuery`,
 without the paging: an export holds every matching case). The file is written by
-``caseapp.exports_csv``, the same code as the managers' page ``/manage/export.csv``, so the
+`caseapp.exports_csv`, the same code as the managers' page `/manage/export.csv`, so the
 same filter gives the same rows; and like the page's, each export is on the audit trail
 (who, which filter, how many rows) before a byte is sent. No passport numbers, dates of
 birth or e-mails are in it.

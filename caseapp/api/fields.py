@@ -30,8 +30,8 @@ SURROGATE_MESSAGE = "Remove the characters that are not valid text (lone UTF-16 
 
 class Text(fields.String):
     """Typed text, checked as the forms check it: no control or text-direction characters
-    (a ``multi_line`` text may hold line breaks and tabs). Surrounding spaces are dropped when
-    the schema loads (``InputSchema``), as the forms drop them; lengths count what was sent."""
+    (a `multi_line` text may hold line breaks and tabs). Surrounding spaces are dropped when
+    the schema loads (`InputSchema`), as the forms drop them; lengths count what was sent."""
 
     def __init__(self, *, multi_line: bool = False, **kwargs: Any) -> None:
         self.multi_line = multi_line

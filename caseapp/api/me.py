@@ -1,4 +1,4 @@
-"""``GET /api/v1/me``: who the request acts as, and through which token."""
+"""`GET /api/v1/me`: who the request acts as, and through which token."""
 
 from __future__ import annotations
 

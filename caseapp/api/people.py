@@ -2,11 +2,11 @@
 
 The schemas refuse what the forms refuse before the service sees it (unknown fields, text
 with control characters, lengths the columns hold, counts and choices out of range); the
-service (``services.people``) remains the authority and answers the rest per field. Money
+service (`services.people`) remains the authority and answers the rest per field. Money
 (an income, a profit, their rates) is a decimal string both ways: the service reads it with
-the same parser as the pages (``services.deposits.number_or_problem``).
+the same parser as the pages (`services.deposits.number_or_problem`).
 
-The input fields they share with the other endpoints are in ``api.fields``.
+The input fields they share with the other endpoints are in `api.fields`.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ class ApplicantInputSchema(InputSchema):
     @validates_schema
     def _achievement_described(self, data: dict[str, Any], **kwargs: Any) -> None:
         if kwargs.get("partial"):
-            return  # a change: checked with the stored applicant (``achievement_problem``)
+            return  # a change: checked with the stored applicant (`achievement_problem`)
         if (data.get("achievement_claim") is Answer.YES
                 and not (data.get("achievement_description") or "").strip()):
             raise ValidationError(ACHIEVEMENT_MESSAGE, "achievement_description")

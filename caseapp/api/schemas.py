@@ -30,8 +30,8 @@ class DecimalString(fields.Decimal):
 
 
 class ErrorSchema(ma.Schema):
-    """Every error: ``{"errors": {"field": ["message", ...]}}``. A message that belongs to no
-    field of the request is under ``request``; a header's under its name."""
+    """Every error: `{"errors": {"field": ["message", ...]}}`. A message that belongs to no
+    field of the request is under `request`; a header's under its name."""
 
     errors = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
 
@@ -45,11 +45,11 @@ class CursorPageSchema(ma.Schema):
     total = fields.Integer(required=True, metadata={
         "description": "How many match, counted up to 10,000."})
     total_is_exact = fields.Boolean(required=True, metadata={
-        "description": "False when there are more than ``total``."})
+        "description": "False when there are more than `total`."})
     next_cursor = fields.String(allow_none=True, required=True, metadata={
-        "description": "Pass as ``after`` for the next page."})
+        "description": "Pass as `after` for the next page."})
     prev_cursor = fields.String(allow_none=True, required=True, metadata={
-        "description": "Pass as ``before`` for the previous page."})
+        "description": "Pass as `before` for the previous page."})
     has_next = fields.Boolean(required=True)
     has_prev = fields.Boolean(required=True)
 

@@ -1,7 +1,7 @@
 """Users, for admins: list (keyset pages by name), create, read, change name, role and active.
 
 Every route is for admins only (403 for anyone else, before the request is read). The
-changes go through ``services.users``, audited like the pages' and the CLI's: a change that
+changes go through `services.users`, audited like the pages' and the CLI's: a change that
 would leave no active admin is refused with 409. Password hashes never leave.
 """
 
@@ -93,7 +93,7 @@ def _user_or_404(user_id: int) -> User:
 @blp.response(200, UserPageSchema)
 def list_users(query: dict[str, Any]) -> UserPage:
     """Every user by name, a page at a time; optionally of one role, or only active (or
-    only deactivated) ones. Follow ``next_cursor`` with ``after``."""
+    only deactivated) ones. Follow `next_cursor` with `after`."""
     return user_page(query.get("role"), query.get("active"), query.get("after"),
                      query.get("before"), query["per_page"])
 

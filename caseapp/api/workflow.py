@@ -273,7 +273,7 @@ def _package_path(case: Case, package: SubmissionPackage) -> str:
 def submit(data: dict[str, Any], reference: str) -> Any:
     """Record that the case was lodged with ImmD (a manager or admin who is not its
     consultant, after an approval given on the case as it is now). What was sent is frozen
-    as a package. Every gate must pass or, but the review, be named in ``overrides``."""
+    as a package. Every gate must pass or, but the review, be named in `overrides`."""
     case = case_or_404(reference)
     user = require_role(*MANAGERS)
     package = submission_service.submit_case(
@@ -302,14 +302,14 @@ def _package_or_404(case: Case, package_id: int) -> SubmissionPackage:
 @blp.get("/cases/<reference>/packages/<int:package_id>")
 @blp.response(200, PackageSchema, headers=ETAG_HEADER)
 def read_package(reference: str, package_id: int) -> Any:
-    """One package with its content. Its ``sha256`` is of the download's bytes."""
+    """One package with its content. Its `sha256` is of the download's bytes."""
     case = case_or_404(reference)
     return _package(_package_or_404(case, package_id)), 200, etag_headers(case)
 
 
 @blp.get("/cases/<reference>/packages/<int:package_id>/download")
 @blp.doc(responses={200: {"description": "The package's text exactly as frozen: its SHA-256 "
-                                         "is the package's ``sha256``.",
+                                         "is the package's `sha256`.",
                           "content": {"application/json": {"schema": {"type": "object"}}}}})
 def download_package(reference: str, package_id: int) -> Response:
     """The frozen text byte for byte, as the package page's download gives it."""
@@ -555,8 +555,8 @@ def _consultant(consultant_id: int) -> User:
 
 @contextmanager
 def _consultant_is_consultant_id() -> Iterator[None]:
-    """The service names the consultant ``consultant`` (the page's field); a request names
-    it ``consultant_id``, so its refusal is filed there, as it is."""
+    """The service names the consultant `consultant` (the page's field); a request names
+    it `consultant_id`, so its refusal is filed there, as it is."""
     try:
         yield
     except ValidationFailed as error:
