@@ -178,3 +178,46 @@ def test_one_address_has_a_limit_across_tokens(limited: Flask, consultant: User)
     clients = [_client(limited, consultant, f"token {n}") for n in range(3)]
     statuses = [c.get("/api/v1/me").status_code for c in clients for _ in range(2)]
     assert statuses == [200] * 5 + [429]
+
+
+# ---- every route, every way a token fails --------------------------------------------
+
+PUBLIC = {"/api/v1/openapi.json", "/api/v1/docs"}
+
+
+def _api_routes(app: Flask) -> list[tuple[str, str]]:
+    """Every (method, path) under /api/v1 but the public document, ids and references filled."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1") or rule.rule in PUBLIC:
+            continue
+        path = re.sub(r"<api_id:[a-z_]+>", "1", rule.rule)
+        path = re.sub(r"<case_reference:[a-z_]+>", "QM-2026-000001", path)
+        assert "<" not in path, path
+        routes += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return routes
+
+
+@pytest.mark.parametrize("failure", ["none", "expired", "revoked", "deactivated"])
+def test_every_api_route_refuses_a_request_without_a_working_token(
+        app: Flask, consultant: User, admin: User, failure: str, db) -> None:
+    case = open_case(consultant)
+    assert case.reference == "QM-2026-000001"
+    issued = tokens.create_token(consultant, consultant, "Refused", clock.today())
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    if failure == "none":
+        headers = {}
+    elif failure == "expired":
+        issued.token.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    elif failure == "revoked":
+        tokens.revoke_token(consultant, issued.token)
+    else:
+        users.set_active(consultant, False, actor=admin)
+    routes = _api_routes(app)
+    assert len(routes) > 40
+    client = app.test_client()
+    for method, path in routes:
+        response = client.open(path, method=method, headers=headers, json={})
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert "Authorization" in response.json["errors"], (method, path)
