@@ -20,6 +20,7 @@ from caseapp.api.base import (
     etag_headers,
     expected_version,
     require_role,
+    roles_allowed,
 )
 from caseapp.api.people import ApplicantInputSchema, ApplicantSchema
 from caseapp.api.schemas import (
@@ -149,6 +150,7 @@ def list_cases(**_parsed: Any) -> dict[str, Any]:
 
 
 @blp.post("")
+@roles_allowed(Role.CONSULTANT)
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseSchema, headers=ETAG_HEADER)
 def open_case(data: dict[str, Any]) -> Any:

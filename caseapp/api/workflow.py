@@ -31,6 +31,7 @@ from caseapp.api.base import (
     etag_headers,
     expected_version,
     require_role,
+    roles_allowed,
 )
 from caseapp.api.fields import Text
 from caseapp.api.schemas import StrictSchema, UserRefSchema
@@ -185,6 +186,7 @@ class GatesQuery(StrictSchema):
 
 
 @blp.post("/cases/<reference>/review")
+@roles_allowed(*MANAGERS)
 @blp.arguments(ReviewInputSchema)
 @blp.response(200, ReviewSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
@@ -267,6 +269,7 @@ def _package_path(case: Case, package: SubmissionPackage) -> str:
 
 
 @blp.post("/cases/<reference>/submit")
+@roles_allowed(*MANAGERS)
 @blp.arguments(SubmitInputSchema)
 @blp.response(201, PackageSchema, headers=_location("The package, as sent."))
 @blp.doc(parameters=[IF_MATCH])
@@ -405,6 +408,7 @@ def list_information_requests(reference: str) -> Any:
 
 
 @blp.post("/cases/<reference>/information-requests")
+@roles_allowed(*MANAGERS)
 @blp.arguments(InformationRequestInputSchema)
 @blp.response(201, InformationRequestDetailSchema, headers=_location("The request."))
 @blp.doc(parameters=[IF_MATCH])
@@ -571,6 +575,7 @@ def _result(result: reassign_service.ReassignResult, consultant: User) -> dict[s
 
 
 @blp.post("/cases/<reference>/reassign")
+@roles_allowed(*MANAGERS)
 @blp.arguments(ReassignInputSchema)
 @blp.response(200, ReassignResultSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
@@ -588,6 +593,7 @@ def reassign_case(data: dict[str, Any], reference: str) -> Any:
 
 
 @blp.post("/reassign")
+@roles_allowed(*MANAGERS)
 @blp.arguments(BulkReassignInputSchema)
 @blp.response(200, ReassignResultSchema)
 def reassign_cases(data: dict[str, Any]) -> Any:

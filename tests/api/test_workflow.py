@@ -252,13 +252,15 @@ def test_a_review_needs_if_match_and_a_stale_one_records_nothing(
     assert fresh(db, case).status is CaseStatus.READY_FOR_REVIEW
 
 
-def test_another_consultants_case_is_404_for_the_review_and_the_gates(
+def test_another_consultants_case_is_404_for_the_gates_and_a_review_is_403_first(
         db, consultant: User, other_consultant: User, api_for) -> None:
     case = ready_for_review(db, consultant)
     other = api_for(other_consultant)
     assert other.get(f"/api/v1/cases/{case.reference}/submission-gates").status_code == 404
+    # No consultant reviews: the role is refused before the case is looked up or the body
+    # read, so the answer says nothing about whether the case exists.
     assert other.post(review_path(case), if_match=case, json={
-        "outcome": "approved", "comment": "x"}).status_code == 404
+        "outcome": "approved", "comment": "x"}).status_code == 403
 
 
 def test_the_gates_are_judged_for_the_lodging_day_asked(db, consultant: User,

@@ -20,7 +20,6 @@ from werkzeug.test import TestResponse
 
 from caseapp import clock
 from caseapp.models import Role, User
-from caseapp.models.submission import ReviewOutcome
 from caseapp.services import cases as case_service
 from caseapp.services import checks as check_service
 from caseapp.services import tokens
@@ -158,14 +157,6 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
 # it) rather than a 403.
 REFUSED_BACK_TO_CASE = {"submission.review", "submission.submit", "submission.new_request"}
 
-# API routes whose view checks the role only after the body is parsed: an empty body is a 422
-# for every role, so these are sent a valid one, that the role check is reached.
-CHECKED_AFTER_THE_BODY = {
-    "api_cases.open_case", "api_workflow.review", "api_workflow.submit",
-    "api_workflow.open_information_request", "api_workflow.reassign_case",
-    "api_workflow.reassign_cases",
-}
-
 ANONYMOUS_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
 
 
@@ -256,18 +247,6 @@ def test_each_route_admits_exactly_its_roles(app: Flask, make_user: Any) -> None
         "view_id": 1, "package_id": 1, "request_id": 1, "entry_id": 1,
     }
     case_page = f"/cases/{case.reference}"
-    today = clock.today().isoformat()
-    valid_bodies: dict[str, dict[str, Any]] = {
-        "api_cases.open_case": {"applicant": {"given_name": "Mei", "family_name": "Tan"}},
-        "api_workflow.review": {"outcome": ReviewOutcome.RETURNED.value, "comment": "Roles."},
-        "api_workflow.submit": {"immd_file_number": "F-1", "submitted_on": today},
-        "api_workflow.open_information_request": {"requested_on": today, "details": "Roles.",
-                                                  "due_on": today},
-        "api_workflow.reassign_case": {"consultant_id": consultant.id, "reason": "Roles."},
-        "api_workflow.reassign_cases": {"consultant_id": consultant.id, "reason": "Roles.",
-                                        "references": [case.reference]},
-    }
-    assert valid_bodies.keys() == CHECKED_AFTER_THE_BODY
 
     mismatches: list[str] = []
     checked = 0
@@ -287,8 +266,8 @@ def test_each_route_admits_exactly_its_roles(app: Flask, make_user: Any) -> None
                        if api and role != ANON else {})
             kwargs: dict[str, Any] = {}
             if method in ("POST", "PATCH", "PUT"):
-                kwargs = ({"json": valid_bodies.get(rule.endpoint, {})} if api
-                          else {"data": {}})
+                # An empty body: every API route checks the role before reading it.
+                kwargs = {"json": {}} if api else {"data": {}}
             if api:
                 response = ApiClient(client, headers["Authorization"][7:]).open(
                     method, path, **kwargs) if headers else client.open(
