@@ -155,6 +155,16 @@ def roles_allowed(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
+T = TypeVar("T")
+
+
+def found_or_404(found: T | None) -> T:
+    """What a query found for the case (a dependant, a document, ...), or 404 when none."""
+    if found is None:
+        abort(404)
+    return found
+
+
 def case_or_404(reference: str) -> Case:
     """The case if the user may see it; otherwise 404, as on the pages."""
     case = get_case(api_user(), reference)

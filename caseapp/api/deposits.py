@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from marshmallow import fields, validate
 
 from caseapp.api.base import (
@@ -21,6 +20,7 @@ from caseapp.api.base import (
     case_or_404,
     etag_headers,
     expected_version,
+    found_or_404,
 )
 from caseapp.api.fields import (
     CREATED_HEADERS,
@@ -35,7 +35,7 @@ from caseapp.api.fields import (
 )
 from caseapp.api.schemas import DecimalString, StrictSchema, UserRefSchema
 from caseapp.extensions import db
-from caseapp.models import Case, DepositEvidence
+from caseapp.models import DepositEvidence
 from caseapp.queries.deposits import deposit_panel_context, get_deposit
 from caseapp.rules.vocab import EvidenceStatus
 from caseapp.services import deposits as deposit_service
@@ -150,13 +150,6 @@ class DepositListSchema(StrictSchema):
         "description": "Newest statement first."})
 
 
-def _evidence_or_404(case: Case, evidence_id: int) -> DepositEvidence:
-    evidence = get_deposit(case, evidence_id)
-    if evidence is None:
-        abort(404)
-    return evidence
-
-
 def _confirmation(data: dict[str, Any]) -> RateConfirmation:
     return RateConfirmation(bool(data.get("confirm_rate", False)),
                             data.get("confirm_reason") or "")
@@ -194,7 +187,7 @@ def record_deposit(data: dict[str, Any], reference: str) -> Any:
 @blp.response(200, DepositSchema, headers=ETAG_HEADER)
 def read_deposit(reference: str, evidence_id: int) -> Any:
     case = case_or_404(reference)
-    return _evidence_or_404(case, evidence_id), 200, etag_headers(case)
+    return found_or_404(get_deposit(case, evidence_id)), 200, etag_headers(case)
 
 
 @blp.patch("/<reference>/deposits/<int:evidence_id>")
@@ -205,7 +198,7 @@ def update_deposit(data: dict[str, Any], reference: str, evidence_id: int) -> An
     """Correct the figures or the linked statement. Verified or rejected evidence goes back
     to pending (the review was of other figures), and the editor may not review it."""
     case = case_or_404(reference)
-    evidence = _evidence_or_404(case, evidence_id)
+    evidence = found_or_404(get_deposit(case, evidence_id))
     values = {name: getattr(evidence, name) for name in FIGURE_FIELDS}
     values.update(_figures(data))
     if deposit_service.update_deposit(api_user(), case, evidence, values, expected_version(),
@@ -221,7 +214,7 @@ def verify_deposit(reference: str, evidence_id: int) -> Any:
     """Mark the statement as checked against the original: it counts from now on. Not by
     whoever recorded or last edited it; it needs its uploaded statement linked."""
     case = case_or_404(reference)
-    evidence = _evidence_or_404(case, evidence_id)
+    evidence = found_or_404(get_deposit(case, evidence_id))
     deposit_service.verify_deposit(api_user(), case, evidence, expected_version())
     return evidence, 200, etag_headers(case)
 
@@ -234,7 +227,7 @@ def reject_deposit(data: dict[str, Any], reference: str, evidence_id: int) -> An
     """Refuse the statement, saying why, so the consultant knows what to ask the client
     for. Not by whoever recorded or last edited it."""
     case = case_or_404(reference)
-    evidence = _evidence_or_404(case, evidence_id)
+    evidence = found_or_404(get_deposit(case, evidence_id))
     deposit_service.reject_deposit(api_user(), case, evidence, data["reason"],
                                    expected_version())
     return evidence, 200, etag_headers(case)

@@ -26,6 +26,7 @@ from caseapp.api.base import (
     case_or_404,
     etag_headers,
     expected_version,
+    found_or_404,
 )
 from caseapp.api.fields import CREATED_HEADERS, EnumText
 from caseapp.api.schemas import StrictSchema, UserRefSchema
@@ -131,13 +132,6 @@ def document_location(case: Case, document: Document) -> str:
     return f"/api/v1/cases/{case.reference}/documents/{document.id}"
 
 
-def _document_or_404(case: Case, document_id: int) -> Document:
-    document = get_document(case, document_id)
-    if document is None:
-        abort(404)
-    return document
-
-
 def _one_file() -> None:
     """One upload is one file: a second part named "file" is refused, not dropped."""
     if len(request.files.getlist("file")) > 1:
@@ -185,7 +179,7 @@ def upload_document(data: dict[str, Any], reference: str) -> Any:
 def read_document(reference: str, document_id: int) -> Any:
     """One document of the case, current or an earlier version."""
     case = case_or_404(reference)
-    return _document_or_404(case, document_id), 200, etag_headers(case)
+    return found_or_404(get_document(case, document_id)), 200, etag_headers(case)
 
 
 @blp.post("/<reference>/documents/<int:document_id>/replace")
@@ -196,7 +190,7 @@ def replace_document(data: dict[str, Any], reference: str, document_id: int) -> 
     """Upload a newer version of a current document (same kind, same person); the old one
     stays as its history. Not after the case is submitted: what ImmD received stays."""
     case = case_or_404(reference)
-    document = _document_or_404(case, document_id)
+    document = found_or_404(get_document(case, document_id))
     _one_file()
     upload = data["file"]
     new = document_service.replace_document(api_user(), case, document, upload.filename,
@@ -216,7 +210,7 @@ def download_document(reference: str, document_id: int) -> Response:
     """The stored file of a document (any version), with its type. Closed cases too: the
     file is the client's record."""
     case = case_or_404(reference)
-    document = _document_or_404(case, document_id)
+    document = found_or_404(get_document(case, document_id))
     try:
         path = document_service.open_document(document)
     except FileNotFoundError:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import email_validator
-from flask import Response, abort
+from flask import Response
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from caseapp.api.base import (
@@ -25,6 +25,7 @@ from caseapp.api.base import (
     case_or_404,
     etag_headers,
     expected_version,
+    found_or_404,
 )
 from caseapp.api.fields import (
     CREATED_HEADERS,
@@ -255,13 +256,6 @@ class DependantListSchema(StrictSchema):
     items = fields.List(fields.Nested(DependantSchema), required=True)
 
 
-def _dependant_or_404(case: Case, dependant_id: int) -> Dependant:
-    dependant = get_dependant(case, dependant_id)
-    if dependant is None:
-        abort(404)
-    return dependant
-
-
 def dependant_location(case: Case, dependant: Dependant) -> str:
     return f"/api/v1/cases/{case.reference}/dependants/{dependant.id}"
 
@@ -290,7 +284,7 @@ def add_dependant(data: dict[str, Any], reference: str) -> Any:
 @blp.response(200, DependantSchema, headers=ETAG_HEADER)
 def read_dependant(reference: str, dependant_id: int) -> Any:
     case = case_or_404(reference)
-    return _dependant_or_404(case, dependant_id), 200, etag_headers(case)
+    return found_or_404(get_dependant(case, dependant_id)), 200, etag_headers(case)
 
 
 @blp.patch("/<reference>/dependants/<int:dependant_id>")
@@ -300,7 +294,7 @@ def read_dependant(reference: str, dependant_id: int) -> Any:
 def update_dependant(data: dict[str, Any], reference: str, dependant_id: int) -> Any:
     """Change the fields sent; the others stay."""
     case = case_or_404(reference)
-    dependant = _dependant_or_404(case, dependant_id)
+    dependant = found_or_404(get_dependant(case, dependant_id))
     case_service.update_dependant(api_user(), case, dependant, data, expected_version())
     return dependant, 200, etag_headers(case)
 
@@ -311,6 +305,6 @@ def update_dependant(data: dict[str, Any], reference: str, dependant_id: int) ->
 def remove_dependant(reference: str, dependant_id: int) -> Response:
     """Remove the dependant from the case. Their documents stay as history, detached."""
     case = case_or_404(reference)
-    dependant = _dependant_or_404(case, dependant_id)
+    dependant = found_or_404(get_dependant(case, dependant_id))
     case_service.remove_dependant(api_user(), case, dependant, expected_version())
     return Response(status=204, headers=etag_headers(case))

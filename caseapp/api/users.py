@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from caseapp.api.base import ApiBlueprint, api_user, require_role
+from caseapp.api.base import ApiBlueprint, api_user, found_or_404, require_role
 from caseapp.api.fields import Text
 from caseapp.api.schemas import CursorPageSchema, StrictSchema
 from caseapp.extensions import db
@@ -79,13 +78,6 @@ class UserUpdateSchema(StrictSchema):
             raise ValidationError("Send at least one of name, role and active.")
 
 
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 # ---- the routes ------------------------------------------------------------------------------
 
 @blp.get("")
@@ -112,7 +104,7 @@ def create_user(data: dict[str, Any]) -> Any:
 @blp.response(200, UserSchema)
 def read_user(user_id: int) -> User:
     """One user."""
-    return _user_or_404(user_id)
+    return found_or_404(db.session.get(User, user_id))
 
 
 @blp.patch("/<int:user_id>")
@@ -121,7 +113,7 @@ def read_user(user_id: int) -> User:
 def update_user(data: dict[str, Any], user_id: int) -> User:
     """Change a user's name, role or active state (only the fields sent). The last active
     admin cannot be demoted or deactivated: 409."""
-    user = _user_or_404(user_id)
+    user = found_or_404(db.session.get(User, user_id))
     user_service.update_user(api_user(), user, name=data.get("name"),
                              role=Role(data["role"]) if "role" in data else None,
                              active=data.get("active"))

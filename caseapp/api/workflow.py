@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from flask import abort, make_response
+from flask import abort
 from marshmallow import fields, validate
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -30,11 +30,13 @@ from caseapp.api.base import (
     case_or_404,
     etag_headers,
     expected_version,
+    found_or_404,
     require_role,
     roles_allowed,
 )
 from caseapp.api.fields import Text
 from caseapp.api.schemas import StrictSchema, UserRefSchema
+from caseapp.downloads import package_download
 from caseapp.extensions import db
 from caseapp.models import (
     Case,
@@ -295,19 +297,12 @@ def list_packages(reference: str) -> Any:
     return {"items": case_packages(case)}, 200, etag_headers(case)
 
 
-def _package_or_404(case: Case, package_id: int) -> SubmissionPackage:
-    found = get_package(case, package_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @blp.get("/cases/<reference>/packages/<int:package_id>")
 @blp.response(200, PackageSchema, headers=ETAG_HEADER)
 def read_package(reference: str, package_id: int) -> Any:
     """One package with its content. Its `sha256` is of the download's bytes."""
     case = case_or_404(reference)
-    return _package(_package_or_404(case, package_id)), 200, etag_headers(case)
+    return _package(found_or_404(get_package(case, package_id))), 200, etag_headers(case)
 
 
 @blp.get("/cases/<reference>/packages/<int:package_id>/download")
@@ -317,13 +312,7 @@ def read_package(reference: str, package_id: int) -> Any:
 def download_package(reference: str, package_id: int) -> Response:
     """The frozen text byte for byte, as the package page's download gives it."""
     case = case_or_404(reference)
-    found = _package_or_404(case, package_id)
-    response = make_response(found.content.encode("utf-8"))
-    response.headers["Content-Type"] = "application/json; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{case.reference}-package-{found.id}.json"')
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return package_download(case, found_or_404(get_package(case, package_id)))
 
 
 # ---- ImmD's requests for further information ---------------------------------------------------
@@ -388,13 +377,6 @@ def _request_detail(request: InformationRequest) -> dict[str, Any]:
             "documents": submission_service.request_documents(request)}
 
 
-def _request_or_404(case: Case, request_id: int) -> InformationRequest:
-    found = get_information_request(case, request_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _request_path(case: Case, request: InformationRequest) -> str:
     return f"/api/v1/cases/{case.reference}/information-requests/{request.id}"
 
@@ -428,7 +410,8 @@ def open_information_request(data: dict[str, Any], reference: str) -> Any:
 def read_information_request(reference: str, request_id: int) -> Any:
     """One request with its reply notes and the documents uploaded for it."""
     case = case_or_404(reference)
-    return _request_detail(_request_or_404(case, request_id)), 200, etag_headers(case)
+    request = found_or_404(get_information_request(case, request_id))
+    return _request_detail(request), 200, etag_headers(case)
 
 
 @blp.put("/cases/<reference>/information-requests/<int:request_id>/notes")
@@ -438,7 +421,7 @@ def read_information_request(reference: str, request_id: int) -> Any:
 def save_reply_notes(data: dict[str, Any], reference: str, request_id: int) -> Any:
     """Keep the notes that go with the reply while the documents are gathered."""
     case = case_or_404(reference)
-    request = _request_or_404(case, request_id)
+    request = found_or_404(get_information_request(case, request_id))
     submission_service.save_reply_notes(api_user(), case, request, data["notes"],
                                         expected_version())
     return _request_detail(request), 200, etag_headers(case)
@@ -452,7 +435,7 @@ def send_reply(data: dict[str, Any], reference: str, request_id: int) -> Any:
     """Send the reply: the notes and the documents uploaded for the request are frozen as a
     further-information package, and the request is closed."""
     case = case_or_404(reference)
-    request = _request_or_404(case, request_id)
+    request = found_or_404(get_information_request(case, request_id))
     package = submission_service.send_reply(api_user(), case, request, data["sent_on"],
                                             expected_version())
     return _package(package), 201, {**etag_headers(case),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, make_response, render_template
+from flask import Blueprint, abort, flash, render_template
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from caseapp.downloads import package_download
 from caseapp.models import Case, InformationRequest, ReviewOutcome
 from caseapp.queries.submission import get_information_request, get_package, package_content
 from caseapp.services import submission as submission_service
@@ -104,12 +105,7 @@ def download_package(reference: str, package_id: int) -> Response:
     found = get_package(case, package_id)
     if found is None:
         abort(404)
-    response = make_response(found.content.encode("utf-8"))
-    response.headers["Content-Type"] = "application/json; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{case.reference}-package-{found.id}.json"')
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return package_download(case, found)
 
 
 @bp.route("/cases/<reference>/information-requests/new", methods=["GET", "POST"])
