@@ -55,12 +55,19 @@ def _register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def load_user(session_id: str) -> User | None:
+        # "<user id>:<session epoch>" (User.get_id): a password change, a reset or a
+        # deactivation moved the user's epoch on, and every older session loads no one.
+        user_id, _, epoch = session_id.partition(":")
+        if not (user_id.isascii() and user_id.isdigit() and epoch.isascii() and epoch.isdigit()):
+            return None
+        if int(user_id) > 2**31 - 1:
             return None
         user = db.session.get(User, int(user_id))
         # A deactivated user is logged out on their next request.
-        return user if user is not None and user.active else None
+        if user is None or not user.active or user.session_epoch != int(epoch):
+            return None
+        return user
 
 
 @event.listens_for(Engine, "connect")

@@ -121,7 +121,7 @@ def login_client(app: Flask, user: User) -> FlaskClient:
     """A test client with ``user`` signed in through Flask-Login's session keys."""
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     return client
 

@@ -17,7 +17,7 @@ from caseapp.models.submission import (
     SubmissionPackage,
 )
 from caseapp.models.token import ApiToken
-from caseapp.models.user import Role, User
+from caseapp.models.user import Role, SignIn, User
 from caseapp.models.view import SavedView
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "ReviewOutcome",
     "Role",
     "SavedView",
+    "SignIn",
     "StatusChange",
     "StoredRuleSet",
     "SubmissionPackage",

@@ -69,7 +69,13 @@ class AuditEntry(Base):
     """Append-only record of every change: who, when, what, old and new values."""
 
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_case_id_at", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_entries_case_id_at", "case_id", "at"),
+        # The audit page: newest first, whole trail or by user or by action (keyset on at, id).
+        Index("ix_audit_entries_at_id", "at", "id"),
+        Index("ix_audit_entries_user_id_at_id", "user_id", "at", "id"),
+        Index("ix_audit_entries_action_at_id", "action", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
