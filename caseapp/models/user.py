@@ -58,24 +58,26 @@ class User(UserMixin, Base):
 class SignIn(Base):
     """One attempt to sign in, kept for the admins' sign-in history and for throttling.
 
-    ``email`` is the address typed (lower-cased), so attempts on an address that belongs to
-    no user are throttled the same way; ``user_id`` is set when it names a user.
+    ``email_digest`` is a keyed digest of the address typed (lower-cased), never the text: an
+    attempt on an address that belongs to no user is throttled the same way, and whatever was
+    typed there (people type passwords into the email field) is not kept. ``user_id`` is set
+    when the address names a user.
     """
 
     __tablename__ = "sign_ins"
     __table_args__ = (
         Index("ix_sign_ins_user_id_at", "user_id", "at", "id"),
-        Index("ix_sign_ins_email_at", "email", "at"),
+        Index("ix_sign_ins_email_digest_at", "email_digest", "at"),
         Index("ix_sign_ins_address_at", "address", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    email: Mapped[str] = mapped_column(String(254))
+    email_digest: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     address: Mapped[str] = mapped_column(String(45))
     succeeded: Mapped[bool]
-    # Why a failure failed, for the admins: "password", "inactive", "throttled".
+    # Why a failure failed, for the admins: "password", "inactive", "unknown", "throttled".
     reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
     user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
 

@@ -28,7 +28,7 @@ def upgrade() -> None:
     op.create_table('sign_ins',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('email_digest', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('address', sa.String(length=45), nullable=False),
     sa.Column('succeeded', sa.Boolean(), nullable=False),
@@ -39,7 +39,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sign_ins', schema=None) as batch_op:
         batch_op.create_index('ix_sign_ins_address_at', ['address', 'at'], unique=False)
-        batch_op.create_index('ix_sign_ins_email_at', ['email', 'at'], unique=False)
+        batch_op.create_index('ix_sign_ins_email_digest_at', ['email_digest', 'at'], unique=False)
         batch_op.create_index('ix_sign_ins_user_id_at', ['user_id', 'at', 'id'], unique=False)
 
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
@@ -67,7 +67,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('sign_ins', schema=None) as batch_op:
         batch_op.drop_index('ix_sign_ins_user_id_at')
-        batch_op.drop_index('ix_sign_ins_email_at')
+        batch_op.drop_index('ix_sign_ins_email_digest_at')
         batch_op.drop_index('ix_sign_ins_address_at')
 
     op.drop_table('sign_ins')
