@@ -1,8 +1,10 @@
-"""``flask --app caseapp`` commands: users, tokens, seed-demo, seed-bulk, checks, rates."""
+"""``flask --app caseapp`` commands: users, tokens, seed-demo, seed-bulk, checks, rates,
+backup."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import NoReturn, TextIO
 
 import click
@@ -367,6 +369,71 @@ def import_rates_command(csv_file: TextIO, replace: bool, as_email: str | None) 
                "(already in the table with the same rate).")
 
 
+backup_cli = AppGroup("backup", help="Back up and restore the database and the documents.")
+
+
+def _known_revisions() -> set[str]:
+    """The Alembic revisions this code has migrations for."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from caseapp import ROOT
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+
+
+@backup_cli.command("create")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def backup_create_command(path: Path, force: bool) -> None:
+    """Write one archive (.tar.gz, mode 0600) to PATH: a consistent dump of the database, every
+    uploaded document, and a manifest with their SHA-256. It holds personal data."""
+    from flask import current_app
+
+    from caseapp.backup import BackupError, create_backup
+
+    try:
+        result = create_backup(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                               Path(current_app.config["UPLOAD_DIR"]), path, force=force,
+                               pg_bindir=current_app.config.get("PG_BINDIR"))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    rows = sum(result.tables.values())
+    click.echo(f"Wrote {result.path} ({result.archive_bytes:,} bytes): {result.kind} database "
+               f"at revision {result.alembic_revision or 'none'}, {rows:,} rows in "
+               f"{len(result.tables)} tables, {result.files:,} uploaded files "
+               f"({result.upload_bytes:,} bytes).")
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_restore_command(path: Path) -> None:
+    """Restore the archive at PATH into this app's database and upload folder; both must be
+    empty. The archive is checked against its manifest before anything is written."""
+    from flask import current_app
+
+    from caseapp.backup import BackupError, restore_backup
+
+    try:
+        result = restore_backup(path, current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                Path(current_app.config["UPLOAD_DIR"]),
+                                known_revisions=_known_revisions(),
+                                pg_bindir=current_app.config.get("PG_BINDIR"))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored the backup of {result.created_at} ({result.kind}, revision "
+               f"{result.alembic_revision or 'none'}):")
+    for table, count in result.tables.items():
+        click.echo(f"  {table:<28} {count:>9,}")
+    click.echo(f"  {'uploaded files':<28} {result.files:>9,} ({result.upload_bytes:,} bytes)")
+    for note in result.notes:
+        click.echo(f"warning: {note}", err=True)
+    click.echo("Next: .venv/bin/alembic upgrade head (a no-op when the revision is current), "
+               "then start the app.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
@@ -374,3 +441,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_bulk_command)
     app.cli.add_command(checks_cli)
     app.cli.add_command(rates_cli)
+    app.cli.add_command(backup_cli)
