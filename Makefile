@@ -23,9 +23,11 @@ migrate: $(BIN)/.installed
 seed: migrate
 	$(BIN)/flask --app caseapp seed-demo
 
+# gunicorn, the production server: it names no version in its Server header (Werkzeug's
+# development server sends its own and Python's).
 run: seed
 	@echo "Serving caseapp on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/flask --app caseapp run --host $(HOST) --port $(PORT)
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'caseapp:create_app()'
 
 # Chromium for the browser tests; PostgreSQL is installed by scripts/with-postgres itself.
 system-deps:
