@@ -1,13 +1,14 @@
-"""Forms of the profile page: a new API token, and the revoke button."""
+"""Forms of the profile pages: a new API token, the revoke button, a new password."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from wtforms import StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from caseapp.services.tokens import MAX_NAME_LENGTH, default_expiry
+from caseapp.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from caseapp.web.fields import FriendlyDateField
 from caseapp.web.textcheck import SafeTextForm
 
@@ -36,3 +37,26 @@ class TokenForm(SafeTextForm):
 
 class RevokeForm(SafeTextForm):
     """The revoke button: CSRF only."""
+
+
+def _password_field(label: str, autocomplete: str, message: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired(message=message),
+                    Length(max=MAX_PASSWORD_LENGTH,
+                           message=f"Use at most {MAX_PASSWORD_LENGTH} characters.")],
+        render_kw={"autocomplete": autocomplete})
+
+
+class PasswordChangeForm(SafeTextForm):
+    """The current password and the new one twice; the service (``services.users``) holds
+    the rules and says beside which field what is wrong. Password fields are never sent back
+    filled in: after an error the user types them again."""
+
+    current_password = _password_field("Current password", "current-password",
+                                       "Enter your current password.")
+    new_password = _password_field(
+        "New password", "new-password",
+        f"Enter a new password of at least {MIN_PASSWORD_LENGTH} characters.")
+    confirm = _password_field("New password again", "new-password",
+                              "Type the new password again.")

@@ -1,27 +1,32 @@
-"""The profile page: the signed-in user's personal API tokens.
+"""The profile pages: the signed-in user's personal API tokens, and their password.
 
 A new token's secret is shown once, in the response to the POST that created it: never in a
 redirect's URL, never in a flash message (those travel in the session cookie), never in a
 log. Reloading that page would send the form again, and the service refuses a second working
 token of the same name, so no second secret appears by accident. Only the secret's hash is
 kept (``services.tokens``).
+
+A password change ends every other session of the user (the service moves their session
+epoch on); this one is signed in again with the new epoch, so it carries on.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import login_required
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import login_required, login_user
 
+from caseapp.extensions import limiter
 from caseapp.models import ApiToken
 from caseapp.queries.tokens import get_token, token_status, tokens_of
 from caseapp.services import tokens as token_service
+from caseapp.services import users as user_service
 from caseapp.services.errors import ServiceError
 from caseapp.services.tokens import IssuedToken, last_valid_day, max_days
 from caseapp.web.access import acting_user
 from caseapp.web.formflow import form_failed, refusal
-from caseapp.web.profile.forms import RevokeForm, TokenForm
+from caseapp.web.profile.forms import PasswordChangeForm, RevokeForm, TokenForm
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -80,3 +85,29 @@ def revoke_token(token_id: int) -> Any:
         return redirect(url_for("profile.index"))
     return render_template("profile/revoke.html", token=token, form=form,
                            status=token_status(token), last_valid_day=last_valid_day)
+
+
+def _password_limit() -> str:
+    # As many tries as at the sign-in: a session left open is no way to guess the password.
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(_password_limit, methods=["POST"])
+@login_required
+def change_password() -> Any:
+    user = acting_user()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            user_service.change_password(user, form.current_password.data or "",
+                                         form.new_password.data or "", form.confirm.data or "")
+        except ServiceError as error:
+            form_failed(form, error)
+        else:
+            login_user(user)  # this session, with the new epoch; every other one has ended
+            flash("Your password is changed. Any other place you were signed in is signed "
+                  "out.", "success")
+            return redirect(url_for("profile.index"))
+    return render_template("profile/password.html", form=form, user=user,
+                           min_length=user_service.MIN_PASSWORD_LENGTH)
