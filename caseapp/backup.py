@@ -275,7 +275,7 @@ def _dump_sqlite(database_url: str, target: Path) -> _Snapshot:
     source_path = _sqlite_path(database_url)
     if not source_path.is_file():
         raise BackupError(f"{_describe(database_url)} does not exist.")
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    source = sqlite3.connect(source_path)
     copy = sqlite3.connect(target)
     try:
         # One consistent snapshot, even while the app writes (it restarts if a writer
@@ -568,7 +568,7 @@ def _upload_dir_is_empty(upload_dir: Path) -> bool:
 def _sqlite_target_tables(target: Path) -> list[str]:
     if not target.exists():
         return []
-    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
     try:
         return _sqlite_tables(conn)
     except sqlite3.DatabaseError as error:
@@ -581,7 +581,7 @@ def _restore_sqlite(dump: Path, database_url: str) -> _Snapshot:
     target = _sqlite_path(database_url)
     created = not target.exists()
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
+    source = sqlite3.connect(f"{dump.resolve().as_uri()}?mode=ro", uri=True)
     destination = sqlite3.connect(target)
     try:
         source.backup(destination)
