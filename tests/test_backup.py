@@ -347,3 +347,24 @@ def test_restore_checks_the_manifest_lists_exactly_the_archive(
     assert result.exit_code == 1
     assert "not in the manifest" in result.output
     assert not os.path.exists(restored_app.config["UPLOAD_DIR"])
+
+
+def test_restore_refuses_a_backup_from_a_newer_schema(
+        app: Flask, client_data: dict[str, Any], restored_app: Flask, target_url: str,
+        tmp_path: Path) -> None:
+    archive = tmp_path / "b.tar.gz"
+    assert cli(app, "backup", "create", str(archive)).exit_code == 0
+
+    def from_the_future(name: str, data: bytes) -> bytes:
+        if name != MANIFEST:
+            return data
+        manifest = json.loads(data)
+        manifest["database"]["alembic_revision"] = "9999"
+        return json.dumps(manifest).encode()
+
+    rewrite_archive(archive, from_the_future)
+    result = cli(restored_app, "backup", "restore", str(archive))
+
+    assert result.exit_code == 1
+    assert "revision 9999, which this version of caseapp does not know" in result.output
+    assert table_names(target_url) == set()
