@@ -12,7 +12,7 @@ MANAGERS = (Role.MANAGER, Role.ADMIN)
 
 def _load_areas() -> None:
     # Imported for their routes on ``bp``.
-    from caseapp.web.manage import dashboard, exports, reassign  # noqa: F401
+    from caseapp.web.manage import audit, dashboard, exports, reassign  # noqa: F401
 
 
 _load_areas()

@@ -1,0 +1,428 @@
+"""The audit trail for managers and admins: filtered, keyset-paged newest first, exported.
+
+A page is ``WHERE <filter> AND (at, id) < (boundary) ORDER BY at DESC, id DESC LIMIT 51``
+over the indexes (at, id), (user_id, at, id), (action, at, id) and (case_id, at): as fast on
+the thousandth page as on the first. The rows are read with their user and case joined, as
+plain column tuples, so a page costs the same few statements whatever it holds.
+
+Personal data never leaves through this module: the changes of an applicant or a dependant
+can hold a passport number, a date of birth, an e-mail address or a phone number, and each
+line is masked here (:func:`masked_changes`), once, for the page and the CSV alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
+
+from caseapp import clock
+from caseapp.extensions import db
+from caseapp.models import AuditEntry, Case, User
+from caseapp.models.base import UTCDateTime
+from caseapp.queries import cursors
+from caseapp.queries.case_filters import (
+    FIRST_FILTER_DAY,
+    LAST_FILTER_DAY,
+    UNSAFE_FILTER_MESSAGE,
+    Args,
+    day_start,
+)
+from caseapp.queries.case_list import keyset_condition
+from caseapp.services.people import has_unsafe_characters
+
+PER_PAGE = 50
+EXPORT_LIMIT = 100_000  # rows in one CSV file; the page says so when the filter holds more
+EXPORT_BATCH_SIZE = 2000
+MAX_ACTIONS = 200  # distinct actions offered in the filter
+MAX_USERS = 2000  # users offered in the filter
+MAX_REFERENCE_LENGTH = 40
+SYSTEM = "system"  # the user filter's value for entries made by no one (command line, jobs)
+VIA_CHOICES = {"api": "Through the API", "other": "Not through the API"}
+TYPED_PARAMETERS = ("user", "case", "action", "from", "to", "via")
+MASK = "(hidden)"
+# Never shown or exported, from any entity: a passport number is personal data wherever it
+# was recorded.
+ALWAYS_MASKED = frozenset({"passport_number"})
+# Personal data of the people on a case (an applicant, a dependant): hidden on their entities.
+PERSONAL_FIELDS = frozenset({"passport_number", "date_of_birth", "email", "phone"})
+PERSONAL_ENTITIES = frozenset({"applicant", "dependant"})
+_KEY_KINDS = (datetime, int)
+_KEY_TYPES = (UTCDateTime(), Integer())
+
+
+# ---- the filter -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditFilters:
+    user_id: int | None = None
+    system: bool = False  # entries made by no user
+    case_id: int | None = None
+    case_reference: str = ""  # as stored, for the form and the links
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    via: str = ""  # "", or a key of VIA_CHOICES
+
+    @property
+    def is_empty(self) -> bool:
+        return self == AuditFilters()
+
+    def query_items(self) -> list[tuple[str, str]]:
+        """The filter as query-string pairs, the inverse of :func:`parse_audit_filters`."""
+        items: list[tuple[str, str]] = []
+        if self.system:
+            items.append(("user", SYSTEM))
+        elif self.user_id is not None:
+            items.append(("user", str(self.user_id)))
+        if self.case_reference:
+            items.append(("case", self.case_reference))
+        if self.action:
+            items.append(("action", self.action))
+        if self.date_from is not None:
+            items.append(("from", self.date_from.isoformat()))
+        if self.date_to is not None:
+            items.append(("to", self.date_to.isoformat()))
+        if self.via:
+            items.append(("via", self.via))
+        return items
+
+    def query_string(self) -> str:
+        return urlencode(self.query_items())
+
+
+@dataclass(frozen=True)
+class UserChoice:
+    id: int
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class AuditChoices:
+    """What the filter form offers: every user (deactivated ones too) and the actions used."""
+
+    users: list[UserChoice]
+    actions: list[str]
+
+
+@dataclass
+class ParsedAuditFilters:
+    filters: AuditFilters
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def audit_choices() -> AuditChoices:
+    """Two statements whatever the trail holds: the users by name, and the distinct actions
+    by a loose index scan on (action, at, id) (one probe per action, not a scan of the
+    trail), at most MAX_ACTIONS of them."""
+    users = [UserChoice(id=row.id, name=row.name, active=row.active) for row in db.session.execute(
+        select(User.id, User.name, User.active).order_by(User.name, User.id).limit(MAX_USERS))]
+    return AuditChoices(users=users, actions=_distinct_actions())
+
+
+def _distinct_actions() -> list[str]:
+    entries = aliased(AuditEntry)
+    first = select(func.min(AuditEntry.action).label("action"))
+    seen = first.cte("seen_actions", recursive=True)
+    following = (select(func.min(entries.action))
+                 .where(entries.action > seen.c.action).scalar_subquery())
+    seen = seen.union_all(select(following).where(seen.c.action.is_not(None)))
+    query = (select(seen.c.action).where(seen.c.action.is_not(None))
+             .order_by(seen.c.action).limit(MAX_ACTIONS))
+    return list(db.session.scalars(query))
+
+
+def _parse_date(raw: str, name: str, errors: dict[str, list[str]]) -> date | None:
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        errors.setdefault(name, []).append("Enter a date as YYYY-MM-DD.")
+        return None
+    if not FIRST_FILTER_DAY <= day <= LAST_FILTER_DAY:
+        errors.setdefault(name, []).append(
+            f"Enter a date from {FIRST_FILTER_DAY.isoformat()} to {LAST_FILTER_DAY.isoformat()}.")
+        return None
+    return day
+
+
+def _case_id(reference: str) -> int | None:
+    """The case with ``reference``, in any case of letters: references are stored upper case
+    (``QM-2025-0001``), so the unique index finds it."""
+    return db.session.scalar(select(Case.id).where(Case.reference == reference.upper()))
+
+
+def parse_audit_filters(args: Args, choices: AuditChoices) -> ParsedAuditFilters:
+    """Read the filter from query arguments. A value that cannot be read (or names a user, a
+    case or an action there is none of) is reported for its field and not applied."""
+    errors: dict[str, list[str]] = {}
+    raw: dict[str, str] = {}
+    for name in TYPED_PARAMETERS:
+        value = str(args.get(name) or "").strip()
+        if has_unsafe_characters(value):
+            errors.setdefault(name, []).append(UNSAFE_FILTER_MESSAGE)
+            value = ""
+        raw[name] = value
+
+    def bad(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    values: dict[str, Any] = {}
+    user = raw["user"]
+    if user == SYSTEM:
+        values["system"] = True
+    elif user:
+        known = {choice.id for choice in choices.users}
+        if user.isascii() and user.isdigit() and len(user) < 10 and int(user) in known:
+            values["user_id"] = int(user)
+        else:
+            bad("user", "There is no such user: choose one from the list.")
+
+    reference = raw["case"]
+    if len(reference) > MAX_REFERENCE_LENGTH:
+        bad("case", f"A case reference has at most {MAX_REFERENCE_LENGTH} characters.")
+    elif reference:
+        case_id = _case_id(reference)
+        if case_id is None:
+            bad("case", f"There is no case {reference!r}.")
+        else:
+            values["case_id"], values["case_reference"] = case_id, reference.upper()
+
+    action = raw["action"]
+    if action and action not in choices.actions:
+        bad("action", "The trail has no entry with this action: choose one from the list.")
+    elif action:
+        values["action"] = action
+
+    start = _parse_date(raw["from"], "from", errors)
+    end = _parse_date(raw["to"], "to", errors)
+    if start and end and start > end:
+        bad("to", "The end of the range is before its start.")
+        end = None
+    values["date_from"], values["date_to"] = start, end
+
+    via = raw["via"]
+    if via and via not in VIA_CHOICES:
+        bad("via", "Choose through the API or not.")
+    elif via:
+        values["via"] = via
+    return ParsedAuditFilters(AuditFilters(**values), errors)
+
+
+def filter_conditions(filters: AuditFilters) -> list[ColumnElement[bool]]:
+    f = filters
+    conditions: list[ColumnElement[bool]] = []
+    if f.system:
+        conditions.append(AuditEntry.user_id.is_(None))
+    elif f.user_id is not None:
+        conditions.append(AuditEntry.user_id == f.user_id)
+    if f.case_id is not None:
+        conditions.append(AuditEntry.case_id == f.case_id)
+    if f.action:
+        conditions.append(AuditEntry.action == f.action)
+    # Business days, inclusive: from the start of ``date_from`` in Hong Kong to the start of
+    # the day after ``date_to``.
+    if f.date_from is not None:
+        conditions.append(AuditEntry.at >= day_start(f.date_from))
+    if f.date_to is not None:
+        conditions.append(AuditEntry.at < day_start(f.date_to + timedelta(days=1)))
+    if f.via == "api":
+        conditions.append(AuditEntry.via == "api")
+    elif f.via == "other":
+        conditions.append(or_(AuditEntry.via.is_(None), AuditEntry.via != "api"))
+    return conditions
+
+
+# ---- the lines ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One entry as the page and the CSV show it, its personal data already masked."""
+
+    id: int
+    at: datetime  # UTC
+    user_name: str | None  # None: the system (command line, scheduled jobs)
+    user_email: str | None
+    via: str | None
+    case_reference: str | None
+    action: str
+    entity: str
+    changes: tuple[Change, ...]
+
+    @property
+    def local_at(self) -> datetime:
+        return self.at.astimezone(clock.business_timezone())
+
+    @property
+    def through_api(self) -> bool:
+        return self.via == "api"
+
+    def changes_text(self) -> str:
+        """``field: old → new; …`` with ``—`` for no value: the CSV's changes cell."""
+        return "; ".join(f"{c.field}: {c.old if c.old is not None else '—'} → "
+                         f"{c.new if c.new is not None else '—'}" for c in self.changes)
+
+
+def _masked(value: Any) -> str | None:
+    return None if value is None else MASK
+
+
+def _shown(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def masked_changes(entity: str, changes: Any) -> tuple[Change, ...]:
+    """The recorded ``{field: [old, new]}`` of ``entity`` with personal data masked: the one
+    place the audit page and its export take changes from."""
+    if not isinstance(changes, dict):
+        return ()
+    personal = entity.partition(":")[0] in PERSONAL_ENTITIES
+    lines = []
+    for name, values in changes.items():
+        old, new = (values[0], values[1]) if isinstance(values, list) and len(values) == 2 \
+            else (None, values)
+        hide = name in ALWAYS_MASKED or "passport_number" in name or (
+            personal and name in PERSONAL_FIELDS)
+        show = _masked if hide else _shown
+        lines.append(Change(str(name), show(old), show(new)))
+    return tuple(lines)
+
+
+_LINE_COLUMNS = (AuditEntry.id, AuditEntry.at, User.name, User.email, AuditEntry.via,
+                 Case.reference, AuditEntry.action, AuditEntry.entity, AuditEntry.changes)
+
+
+def _lines_query(filters: AuditFilters) -> Select[Any]:
+    return (select(*_LINE_COLUMNS)
+            .select_from(AuditEntry)
+            .outerjoin(User, User.id == AuditEntry.user_id)
+            .outerjoin(Case, Case.id == AuditEntry.case_id)
+            .where(*filter_conditions(filters)))
+
+
+def _line(row: Any) -> AuditLine:
+    entry_id, at, user_name, user_email, via, reference, action, entity, changes = row
+    return AuditLine(id=entry_id, at=at, user_name=user_name, user_email=user_email, via=via,
+                     case_reference=reference, action=action, entity=entity,
+                     changes=masked_changes(entity, changes))
+
+
+# ---- the page ----------------------------------------------------------------------------------
+
+@dataclass
+class AuditPage:
+    items: list[AuditLine]
+    total: int  # counted up to export_limit + 1
+    export_limit: int
+    has_newer: bool
+    has_older: bool
+    newer_cursor: str | None
+    older_cursor: str | None
+
+    @property
+    def more_than_export(self) -> bool:
+        return self.total > self.export_limit
+
+
+def _cursor(line: AuditLine) -> str:
+    return cursors.encode_cursor([line.at, line.id])
+
+
+def count_entries(filters: AuditFilters, limit: int | None = None) -> int:
+    """How many entries match, counted up to ``limit`` (EXPORT_LIMIT) + 1: more than the
+    export holds."""
+    limit = EXPORT_LIMIT if limit is None else limit
+    ids = select(AuditEntry.id).where(*filter_conditions(filters)).limit(limit + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def audit_page(filters: AuditFilters, older: str | None = None, newer: str | None = None,
+               per_page: int = PER_PAGE) -> AuditPage:
+    """One page newest first: the entries older than the cursor ``older`` (the Older link),
+    or newer than ``newer`` (the Newer link), or the newest. Two statements: the lines with
+    their user and case, and the bounded count. A cursor this page did not make is ignored."""
+    per_page = max(1, min(per_page, PER_PAGE))
+    columns = [AuditEntry.at, AuditEntry.id]
+    after = cursors.decode_cursor(older, _KEY_KINDS)
+    before = None if after is not None else cursors.decode_cursor(newer, _KEY_KINDS)
+    query = _lines_query(filters)
+    if after is not None:
+        query = query.where(keyset_condition(columns, after, _KEY_TYPES, forward=False))
+        order = [AuditEntry.at.desc(), AuditEntry.id.desc()]
+    elif before is not None:
+        # Walking back towards the newest reads the ascending order, then turns it round.
+        query = query.where(keyset_condition(columns, before, _KEY_TYPES, forward=True))
+        order = [AuditEntry.at.asc(), AuditEntry.id.asc()]
+    else:
+        order = [AuditEntry.at.desc(), AuditEntry.id.desc()]
+    rows = db.session.execute(query.order_by(*order).limit(per_page + 1)).all()
+    more = len(rows) > per_page
+    items = [_line(row) for row in rows[:per_page]]
+    if before is not None:
+        items.reverse()
+        has_newer, has_older = more, True
+    else:
+        has_newer, has_older = after is not None, more
+    return AuditPage(
+        items=items, total=count_entries(filters), export_limit=EXPORT_LIMIT,
+        has_newer=bool(items) and has_newer, has_older=bool(items) and has_older,
+        newer_cursor=_cursor(items[0]) if items else None,
+        older_cursor=_cursor(items[-1]) if items else None,
+    )
+
+
+# ---- the export --------------------------------------------------------------------------------
+
+def export_size(filters: AuditFilters) -> int:
+    """How many entries the export of ``filters`` holds: at most EXPORT_LIMIT."""
+    return min(count_entries(filters), EXPORT_LIMIT)
+
+
+def export_lines(connection: Connection, filters: AuditFilters, limit: int | None = None,
+                 batch_size: int = EXPORT_BATCH_SIZE) -> Iterator[list[AuditLine]]:
+    """The newest ``limit`` (EXPORT_LIMIT) entries matching ``filters``, newest first, in
+    keyset batches of ``batch_size`` read on ``connection`` (one snapshot: see
+    ``queries.exports``)."""
+    limit = EXPORT_LIMIT if limit is None else limit
+    columns = [AuditEntry.at, AuditEntry.id]
+    base = _lines_query(filters)
+    order = [AuditEntry.at.desc(), AuditEntry.id.desc()]
+    boundary: list[Any] | None = None
+    left = limit
+    while left > 0:
+        size = min(batch_size, left)
+        query = base
+        if boundary is not None:
+            query = query.where(keyset_condition(columns, boundary, _KEY_TYPES, forward=False))
+        rows = connection.execute(query.order_by(*order).limit(size)).all()
+        if not rows:
+            return
+        batch = [_line(row) for row in rows]
+        yield batch
+        left -= len(rows)
+        if len(rows) < size:
+            return
+        boundary = [batch[-1].at, batch[-1].id]
+
