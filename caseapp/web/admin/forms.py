@@ -5,13 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from caseapp.models import Role
 from caseapp.rules import RuleSet
 from caseapp.services.deposits import MAX_RATE, RATE_PLACES
+from caseapp.services.people import has_unsafe_characters
 from caseapp.services.rates import MAX_SOURCE_LENGTH
 from caseapp.services.rulesets import criterion_fields
+from caseapp.services.users import MAX_NAME_LENGTH
 from caseapp.web.deposits.forms import CurrencyField, positive_decimal
 from caseapp.web.fields import ExactDecimalField, FriendlyDateField, not_in_future
 from caseapp.web.textcheck import SafeTextForm
@@ -114,3 +118,70 @@ def rule_set_form(base: RuleSet, prefill: dict[str, Any]) -> RuleSetForm:
         general.append("pass_mark")
     Form.general_fields = general
     return Form(data={name: _as_text(value) for name, value in prefill.items()})
+
+
+# ---- users -------------------------------------------------------------------------------------
+
+ROLE_CHOICES = [(role.value, role.label) for role in Role]
+MAX_EMAIL_LENGTH = 254
+
+
+class RoleField(SelectField):
+    """One of the roles; anything else sent is an error beside the field."""
+
+    def __init__(self, label: str = "Role", **kwargs: Any) -> None:
+        super().__init__(label, choices=[SelectChoice(value=value, label=text)
+                                         for value, text in ROLE_CHOICES],
+                         default=Role.CONSULTANT.value, **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in {value for value, _text in ROLE_CHOICES}:
+            raise ValidationError("Choose one of the roles listed.")
+
+
+def _name_field() -> StringField:
+    return StringField(
+        "Name",
+        validators=[DataRequired(message="Enter the user's name."),
+                    Length(max=MAX_NAME_LENGTH,
+                           message=f"Keep the name to {MAX_NAME_LENGTH} characters.")],
+        filters=[_strip], render_kw={"autocomplete": "off"})
+
+
+def _as_shown(value: Any) -> Any:
+    # Sent back by the browser, not typed: anything a name cannot hold simply differs from
+    # the current value (the edit is then refused as stale), and is never rendered again.
+    return "" if isinstance(value, str) and has_unsafe_characters(value) else value
+
+
+class UserCreateForm(SafeTextForm):
+    """A new user: who they are and their role. The password is generated (shown once) and
+    must be changed at the first sign-in; the service checks the email and name again."""
+
+    email = StringField(
+        "Email",
+        validators=[DataRequired(message="Enter the user's email address: they sign in "
+                                         "with it."),
+                    Length(max=MAX_EMAIL_LENGTH,
+                           message=f"Keep the address to {MAX_EMAIL_LENGTH} characters.")],
+        filters=[_strip],
+        render_kw={"type": "email", "autocomplete": "off", "spellcheck": "false"})
+    name = _name_field()
+    role = RoleField()
+
+
+class UserEditForm(SafeTextForm):
+    """A user's name and role, with the values the form showed (users carry no version: an
+    edit whose shown values changed meanwhile is refused rather than undoing that change)."""
+
+    name = _name_field()
+    role = RoleField()
+    seen_name = HiddenField(filters=[_as_shown])
+    seen_role = HiddenField(filters=[_as_shown])
+
+    def seen(self) -> dict[str, str]:
+        return {"name": self.seen_name.data or "", "role": self.seen_role.data or ""}
+
+
+class UserActionForm(SafeTextForm):
+    """A button on a user (deactivate, reactivate, reset the password): CSRF only."""
