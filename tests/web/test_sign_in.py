@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from caseapp.models import Role, SignIn
+from caseapp.services import tokens as token_service
 from caseapp.web.auth import LAST_SEEN, REFUSED
 
 OFFICE = "203.0.113.10"  # documentation addresses (RFC 5737): only strings in the WSGI environ
@@ -202,3 +203,40 @@ def test_a_forged_or_stale_session_id_signs_in_nobody(app, consultant, forged):
     with client.session_transaction() as session:
         session["_user_id"] = f"{consultant.id}:0"  # the real one, for contrast
     assert client.get("/").status_code == 200
+
+
+def test_a_user_whose_password_was_reset_must_choose_one_before_anything_else(
+        app, db, consultant, client_for):
+    consultant.must_change_password = True
+    db.session.commit()
+    client = client_for(consultant)
+    for path in ("/", "/profile/", "/manage/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/profile/password"
+    page = client.get("/profile/password")
+    assert page.status_code == 200
+    assert client.get("/static/app.css").status_code == 200
+    assert client.post("/logout").headers["Location"] == "/login"
+
+
+def test_signing_in_with_a_temporary_password_leads_to_the_change_page(app, db, make_user):
+    user = make_user(Role.CONSULTANT, email="temp@example.test")
+    user.must_change_password = True
+    db.session.commit()
+    response = sign_in(app.test_client(), "temp@example.test", "password-123")
+    assert response.headers["Location"] == "/profile/password"
+
+
+def test_the_api_refuses_a_session_that_must_change_its_password(app, db, consultant,
+                                                                 client_for):
+    consultant.must_change_password = True
+    db.session.commit()
+    response = client_for(consultant).get("/api/v1/me")
+    assert response.status_code == 403
+    assert "choose a new one" in str(response.get_json()["errors"])
+    # A token is its own credential: the reset moved the session epoch, not the tokens.
+    secret = token_service.create_token(consultant, consultant, "script",
+                                        token_service.default_expiry()).secret
+    assert app.test_client().get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
