@@ -130,6 +130,5 @@ def session_rules() -> Response | None:
         if api:
             abort(403, description="An admin reset your password: choose a new one on the "
                                    "profile page first.")
-        flash("An admin reset your password: choose a new one to continue.", "info")
-        return redirect(url_for(CHANGE_PASSWORD))
+        return redirect(url_for(CHANGE_PASSWORD))  # the page says why
     return None

@@ -57,8 +57,17 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "admin.new_rule_set": ADMIN,
     "admin.edit_rule_set": ADMIN,
     "admin.rule_set_impact": ADMIN,
+    "admin.users": ADMIN,
+    "admin.new_user": ADMIN,
+    "admin.user": ADMIN,
+    "admin.edit_user": ADMIN,
+    "admin.deactivate_user": ADMIN,
+    "admin.reactivate_user": ADMIN,
+    "admin.reset_password": ADMIN,
     # Managers' pages.
     "manage.dashboard": MANAGERS,
+    "manage.audit": MANAGERS,
+    "manage.audit_export": MANAGERS,
     "manage.export_csv": MANAGERS,
     "manage.export_xlsx": MANAGERS,
     "manage.reassign_case": MANAGERS,
@@ -67,6 +76,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # Signed-in pages.
     "auth.logout": SIGNED_IN,
     "profile.index": SIGNED_IN,
+    "profile.change_password": SIGNED_IN,
     "profile.create_token": SIGNED_IN,
     "profile.revoke_token": SIGNED_IN,
     "cases.index": SIGNED_IN,
@@ -240,7 +250,8 @@ def test_each_route_admits_exactly_its_roles(app: Flask, make_user: Any) -> None
         "run_id": run.id,
         "rate_id": rate.id,
         "token_id": secrets[CONS].token.id,
-        "user_id": consultant.id,
+        # Someone none of the callers is: a reset or a deactivation would sign a caller out.
+        "user_id": make_user(Role.CONSULTANT).id,
         "version": "qmas-2024-11",
         "filename": "app.css",
         # No cheap object: an id nobody has.
