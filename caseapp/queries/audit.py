@@ -7,15 +7,20 @@ plain column tuples, so a page costs the same few statements whatever it holds.
 
 Personal data never leaves through this module: the changes of an applicant or a dependant
 can hold a passport number, a date of birth, an e-mail address or a phone number, and each
-line is masked here (:func:`masked_changes`), once, for the page and the CSV alike.
+line is masked here (:func:`masked_changes`), once, for the page and the CSV alike. A passport
+number can also stand in another field's value (a scan uploaded as ``K98765432.pdf``): the
+numbers of the people of the cases in view, now and as the trail recorded them, are blanked
+out of every value too (:func:`known_passports`, one more statement a page or a batch).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from sqlalchemy import (
@@ -26,12 +31,13 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
 from caseapp import clock
 from caseapp.extensions import db
-from caseapp.models import AuditEntry, Case, User
+from caseapp.models import Applicant, AuditEntry, Case, Dependant, User
 from caseapp.models.base import UTCDateTime
 from caseapp.queries import cursors
 from caseapp.queries.case_filters import (
@@ -60,6 +66,9 @@ ALWAYS_MASKED = frozenset({"passport_number"})
 # Personal data of the people on a case (an applicant, a dependant): hidden on their entities.
 PERSONAL_FIELDS = frozenset({"passport_number", "date_of_birth", "email", "phone"})
 PERSONAL_ENTITIES = frozenset({"applicant", "dependant"})
+# A passport number shorter than this is not blanked out of other text (it would blank out
+# half of every value); no real passport number is.
+MIN_SCRUBBED_LENGTH = 5
 _KEY_KINDS = (datetime, int)
 _KEY_TYPES = (UTCDateTime(), Integer())
 
@@ -285,33 +294,85 @@ class AuditLine:
                          f"{c.new if c.new is not None else '—'}" for c in self.changes)
 
 
-def _masked(value: Any) -> str | None:
-    return None if value is None else MASK
+def _passport_pattern(numbers: Iterable[str]) -> re.Pattern[str] | None:
+    usable = sorted({n.strip().upper() for n in numbers
+                     if isinstance(n, str) and len(n.strip()) >= MIN_SCRUBBED_LENGTH},
+                    key=len, reverse=True)
+    if not usable:
+        return None
+    return re.compile("|".join(re.escape(n) for n in usable), re.IGNORECASE)
 
 
-def _shown(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def masked_changes(entity: str, changes: Any) -> tuple[Change, ...]:
-    """The recorded ``{field: [old, new]}`` of ``entity`` with personal data masked: the one
-    place the audit page and its export take changes from."""
+def masked_changes(entity: str, changes: Any,
+                   passports: Iterable[str] = ()) -> tuple[Change, ...]:
+    """The recorded ``{field: [old, new]}`` of ``entity`` with personal data masked: the
+    personal fields hidden whole, and the ``passports`` blanked out of every other value. The
+    one place the audit page and its export take changes from."""
     if not isinstance(changes, dict):
         return ()
     personal = entity.partition(":")[0] in PERSONAL_ENTITIES
+    pattern = _passport_pattern(passports)
+
+    def shown(value: Any) -> str | None:
+        if value is None:
+            return None
+        text = str(value)
+        return pattern.sub(MASK, text) if pattern is not None else text
+
+    def masked(value: Any) -> str | None:
+        return None if value is None else MASK
+
     lines = []
     for name, values in changes.items():
         old, new = (values[0], values[1]) if isinstance(values, list) and len(values) == 2 \
             else (None, values)
         hide = name in ALWAYS_MASKED or "passport_number" in name or (
             personal and name in PERSONAL_FIELDS)
-        show = _masked if hide else _shown
-        lines.append(Change(str(name), show(old), show(new)))
+        show = masked if hide else shown
+        lines.append(Change(shown(name) or "", show(old), show(new)))
     return tuple(lines)
 
 
+class _Executor(Protocol):
+    def execute(self, statement: Any) -> Any: ...
+
+
+def known_passports(executor: _Executor, case_ids: Iterable[int]) -> set[str]:
+    """The passport numbers of the people of ``case_ids``: those stored now and every value
+    the trail recorded for a ``passport_number`` field of theirs (one statement)."""
+    ids = sorted({i for i in case_ids if i is not None})
+    if not ids:
+        return set()
+    stored = [select(Applicant.passport_number.label("number"))
+              .where(Applicant.case_id.in_(ids))]
+    dependant_passport = getattr(Dependant, "passport_number", None)
+    if dependant_passport is not None:  # dependants' passports, once they are recorded
+        stored.append(select(dependant_passport.label("number"))
+                      .where(Dependant.case_id.in_(ids)))
+    recorded = AuditEntry.changes["passport_number"].as_string()  # JSON text of [old, new]
+    history = (select(recorded.label("number"))
+               .where(AuditEntry.case_id.in_(ids), recorded.is_not(None)))
+    numbers: set[str] = set()
+    for value in executor.execute(union_all(*stored, history)).scalars():
+        numbers.update(_numbers_in(value))
+    return numbers
+
+
+def _numbers_in(value: Any) -> list[str]:
+    """A stored number, or the [old, new] the trail recorded (JSON text on some drivers)."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return [value] if isinstance(value, str) else []
+
+
 _LINE_COLUMNS = (AuditEntry.id, AuditEntry.at, User.name, User.email, AuditEntry.via,
-                 Case.reference, AuditEntry.action, AuditEntry.entity, AuditEntry.changes)
+                 AuditEntry.case_id, Case.reference, AuditEntry.action, AuditEntry.entity,
+                 AuditEntry.changes)
 
 
 def _lines_query(filters: AuditFilters) -> Select[Any]:
@@ -322,11 +383,15 @@ def _lines_query(filters: AuditFilters) -> Select[Any]:
             .where(*filter_conditions(filters)))
 
 
-def _line(row: Any) -> AuditLine:
-    entry_id, at, user_name, user_email, via, reference, action, entity, changes = row
-    return AuditLine(id=entry_id, at=at, user_name=user_name, user_email=user_email, via=via,
-                     case_reference=reference, action=action, entity=entity,
-                     changes=masked_changes(entity, changes))
+def _lines(executor: _Executor, rows: list[Any]) -> list[AuditLine]:
+    """The rows as lines, each masked with the passport numbers of the cases among them."""
+    case_ids = {row.case_id for row in rows}
+    passports = known_passports(executor, case_ids)
+    return [AuditLine(id=row.id, at=row.at, user_name=row.name, user_email=row.email,
+                      via=row.via, case_reference=row.reference, action=row.action,
+                      entity=row.entity,
+                      changes=masked_changes(row.entity, row.changes, passports))
+            for row in rows]
 
 
 # ---- the page ----------------------------------------------------------------------------------
@@ -361,8 +426,9 @@ def count_entries(filters: AuditFilters, limit: int | None = None) -> int:
 def audit_page(filters: AuditFilters, older: str | None = None, newer: str | None = None,
                per_page: int = PER_PAGE) -> AuditPage:
     """One page newest first: the entries older than the cursor ``older`` (the Older link),
-    or newer than ``newer`` (the Newer link), or the newest. Two statements: the lines with
-    their user and case, and the bounded count. A cursor this page did not make is ignored."""
+    or newer than ``newer`` (the Newer link), or the newest. Three statements: the lines with
+    their user and case, the passport numbers to blank out, and the bounded count. A cursor
+    this page did not make is ignored."""
     per_page = max(1, min(per_page, PER_PAGE))
     columns = [AuditEntry.at, AuditEntry.id]
     after = cursors.decode_cursor(older, _KEY_KINDS)
@@ -379,7 +445,7 @@ def audit_page(filters: AuditFilters, older: str | None = None, newer: str | Non
         order = [AuditEntry.at.desc(), AuditEntry.id.desc()]
     rows = db.session.execute(query.order_by(*order).limit(per_page + 1)).all()
     more = len(rows) > per_page
-    items = [_line(row) for row in rows[:per_page]]
+    items = _lines(db.session, rows[:per_page])
     if before is not None:
         items.reverse()
         has_newer, has_older = more, True
@@ -419,7 +485,7 @@ def export_lines(connection: Connection, filters: AuditFilters, limit: int | Non
         rows = connection.execute(query.order_by(*order).limit(size)).all()
         if not rows:
             return
-        batch = [_line(row) for row in rows]
+        batch = _lines(connection, rows)
         yield batch
         left -= len(rows)
         if len(rows) < size:

@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from caseapp.models import AuditEntry, Role
+from caseapp.models import AuditEntry, DocumentKind, Role
 from caseapp.queries import audit as audit_queries
 from caseapp.services import cases as case_service
-from tests.factories import dependant_values, open_case
+from caseapp.services.cases import VersionCheck
+from caseapp.services.documents import upload_document
+from tests.factories import dependant_values, open_case, pdf_statement
 
 PAGE = "/manage/audit"
 EXPORT = "/manage/audit/export.csv"
@@ -315,6 +317,23 @@ def test_passport_numbers_and_personal_data_are_never_shown_or_exported(
     assert "passport number" in page and "(hidden) → (hidden)" in page
     assert "passport_number: (hidden) → (hidden)" in exported
     assert "Mei Ling" in page  # what is not personal data is shown as recorded
+
+
+def test_a_passport_number_in_another_value_is_blanked_out(app, db, consultant,
+                                                           manager_client):
+    """A scan uploaded under the number: the file name is on the trail, the number is not.
+    Both the number stored now and one the applicant had before are found."""
+    case = open_case(consultant)  # passport A12345678
+    case_service.update_applicant(consultant, case, {"passport_number": "K9876543"},
+                                  case.version)
+    for name in ("a12345678.pdf", "K9876543 scan.pdf"):
+        upload_document(consultant, case, DocumentKind.PASSPORT, name,
+                        io.BytesIO(pdf_statement()), VersionCheck.SKIP)
+    page = get_page(manager_client, f"{PAGE}?action=uploaded")
+    exported = manager_client.get(f"{EXPORT}?action=uploaded").get_data(as_text=True)
+    for text in (page, exported):
+        assert "12345678" not in text and "9876543" not in text
+        assert "(hidden).pdf" in text and "(hidden) scan.pdf" in text
 
 
 # ---- the export ---------------------------------------------------------------------------------
