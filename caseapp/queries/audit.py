@@ -308,10 +308,14 @@ def masked_changes(entity: str, changes: Any,
     """The recorded ``{field: [old, new]}`` of ``entity`` with personal data masked: the
     personal fields hidden whole, and the ``passports`` blanked out of every other value. The
     one place the audit page and its export take changes from."""
+    return _masked_changes(entity, changes, _passport_pattern(passports))
+
+
+def _masked_changes(entity: str, changes: Any,
+                    pattern: re.Pattern[str] | None) -> tuple[Change, ...]:
     if not isinstance(changes, dict):
         return ()
     personal = entity.partition(":")[0] in PERSONAL_ENTITIES
-    pattern = _passport_pattern(passports)
 
     def shown(value: Any) -> str | None:
         if value is None:
@@ -337,24 +341,27 @@ class _Executor(Protocol):
     def execute(self, statement: Any) -> Any: ...
 
 
-def known_passports(executor: _Executor, case_ids: Iterable[int]) -> set[str]:
-    """The passport numbers of the people of ``case_ids``: those stored now and every value
-    the trail recorded for a ``passport_number`` field of theirs (one statement)."""
-    ids = sorted({i for i in case_ids if i is not None})
+def known_passports(executor: _Executor, case_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The passport numbers of the people of each of ``case_ids``: those stored now and every
+    value the trail recorded for a ``passport_number`` of the applicant or a dependant (one
+    statement)."""
+    ids = sorted(set(case_ids))
+    numbers: dict[int, set[str]] = {case_id: set() for case_id in ids}
     if not ids:
-        return set()
-    stored = [select(Applicant.passport_number.label("number"))
+        return numbers
+    stored = [select(Applicant.case_id, Applicant.passport_number.label("number"))
               .where(Applicant.case_id.in_(ids))]
     dependant_passport = getattr(Dependant, "passport_number", None)
     if dependant_passport is not None:  # dependants' passports, once they are recorded
-        stored.append(select(dependant_passport.label("number"))
+        stored.append(select(Dependant.case_id, dependant_passport.label("number"))
                       .where(Dependant.case_id.in_(ids)))
     recorded = AuditEntry.changes["passport_number"].as_string()  # JSON text of [old, new]
-    history = (select(recorded.label("number"))
-               .where(AuditEntry.case_id.in_(ids), recorded.is_not(None)))
-    numbers: set[str] = set()
-    for value in executor.execute(union_all(*stored, history)).scalars():
-        numbers.update(_numbers_in(value))
+    history = (select(AuditEntry.case_id, recorded.label("number"))
+               .where(AuditEntry.case_id.in_(ids),
+                      or_(AuditEntry.entity == "applicant", AuditEntry.entity.like("dependant:%")),
+                      recorded.is_not(None)))
+    for case_id, value in executor.execute(union_all(*stored, history)):
+        numbers[case_id].update(_numbers_in(value))
     return numbers
 
 
@@ -383,14 +390,19 @@ def _lines_query(filters: AuditFilters) -> Select[Any]:
             .where(*filter_conditions(filters)))
 
 
-def _lines(executor: _Executor, rows: list[Any]) -> list[AuditLine]:
-    """The rows as lines, each masked with the passport numbers of the cases among them."""
-    case_ids = {row.case_id for row in rows}
-    passports = known_passports(executor, case_ids)
+def _lines(executor: _Executor, rows: list[Any],
+           seen: dict[int, re.Pattern[str] | None] | None = None) -> list[AuditLine]:
+    """The rows as lines, each masked with the passport numbers of its case. ``seen`` keeps
+    the cases' patterns from batch to batch of an export: each case is looked up once."""
+    patterns: dict[int, re.Pattern[str] | None] = {} if seen is None else seen
+    new_ids = {row.case_id for row in rows if row.case_id is not None} - patterns.keys()
+    for case_id, numbers in known_passports(executor, new_ids).items():
+        patterns[case_id] = _passport_pattern(numbers)
     return [AuditLine(id=row.id, at=row.at, user_name=row.name, user_email=row.email,
                       via=row.via, case_reference=row.reference, action=row.action,
                       entity=row.entity,
-                      changes=masked_changes(row.entity, row.changes, passports))
+                      changes=_masked_changes(row.entity, row.changes,
+                                              patterns.get(row.case_id)))
             for row in rows]
 
 
@@ -476,6 +488,7 @@ def export_lines(connection: Connection, filters: AuditFilters, limit: int | Non
     base = _lines_query(filters)
     order = [AuditEntry.at.desc(), AuditEntry.id.desc()]
     boundary: list[Any] | None = None
+    passports: dict[int, re.Pattern[str] | None] = {}
     left = limit
     while left > 0:
         size = min(batch_size, left)
@@ -485,7 +498,7 @@ def export_lines(connection: Connection, filters: AuditFilters, limit: int | Non
         rows = connection.execute(query.order_by(*order).limit(size)).all()
         if not rows:
             return
-        batch = _lines(connection, rows)
+        batch = _lines(connection, rows, passports)
         yield batch
         left -= len(rows)
         if len(rows) < size:
