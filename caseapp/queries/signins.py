@@ -25,6 +25,7 @@ REASON_LABELS = {
     "inactive": "account deactivated",
     "unknown": "no such user",
     "throttled": "too many attempts",
+    "password_change": "wrong current password when changing it",
 }
 
 

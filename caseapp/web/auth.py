@@ -57,6 +57,12 @@ class LoginForm(SafeTextForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
+def throttled_message(throttled: signins.Throttled) -> str:
+    until = throttled.until.astimezone(business_timezone())
+    return ("Too many failed sign-ins for this account or from this address: try again after "
+            f"{until:%H:%M} ({business_timezone().key} time).")
+
+
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
@@ -84,10 +90,7 @@ def login() -> Any:
                 return redirect(url_for(CHANGE_PASSWORD))
             return redirect(target)
         if isinstance(outcome, signins.Throttled):
-            until = outcome.until.astimezone(business_timezone())
-            form.password.errors = [
-                "Too many failed sign-ins for this account or from this address: try again "
-                f"after {until:%H:%M} ({business_timezone().key} time)."]
+            form.password.errors = [throttled_message(outcome)]
         else:
             form.password.errors = [REFUSED]
     return render_template("auth/login.html", form=form)

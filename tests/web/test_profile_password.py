@@ -9,7 +9,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from caseapp.models import AuditEntry, Role
+from caseapp.models import AuditEntry, Role, SignIn
+from caseapp.queries.signins import REASON_LABELS
 from caseapp.services import users as user_service
 
 OLD = "password-123"  # the make_user fixture's
@@ -134,3 +135,23 @@ def test_bytes_that_are_no_text_are_no_server_error(app, db, consultant, client_
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert user_service.authenticate(consultant.email, OLD) is not None
+
+
+
+def test_wrong_current_passwords_count_towards_the_sign_in_lock(app, db, make_user,
+                                                                 client_for):
+    """A session left open is no way to guess the password: the same lock as at sign-in."""
+    app.config.update(LOGIN_ACCOUNT_MAX_FAILURES=3)
+    user = make_user(Role.CONSULTANT, email="open-session@example.test")
+    client = client_for(user)
+    form = {"current_password": "guess", "new_password": "a-new-password-1",
+            "confirm": "a-new-password-1"}
+    for _ in range(3):
+        assert "This is not your current password." in client.post(
+            "/profile/password", data=form).get_data(as_text=True)
+    right = client.post("/profile/password", data={**form, "current_password": "password-123"})
+    assert "Too many failed sign-ins" in right.get_data(as_text=True)
+    assert user_service.authenticate("open-session@example.test", "password-123") is not None
+    reasons = db.session.scalars(select(SignIn.reason).where(SignIn.user_id == user.id)).all()
+    assert reasons == ["password_change"] * 3
+    assert REASON_LABELS["password_change"] == "wrong current password when changing it"

@@ -240,3 +240,58 @@ def test_the_api_refuses_a_session_that_must_change_its_password(app, db, consul
                                         token_service.default_expiry()).secret
     assert app.test_client().get(
         "/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+
+
+def test_an_attempt_is_on_record_before_its_password_is_read(app, db, make_user, monkeypatch):
+    """Guesses sent in parallel each see the ones before them: the lock is not a race."""
+    from caseapp.services import users as user_service
+
+    make_user(Role.CONSULTANT, email="race@example.test")
+    real = user_service.authenticate
+    seen_while_checking = []
+
+    def checking(email, password):
+        with db.engine.connect() as other:  # another connection: only what is committed
+            seen_while_checking.append(other.execute(
+                select(SignIn.reason).order_by(SignIn.id.desc())).first())
+        return real(email, password)
+
+    monkeypatch.setattr(user_service, "authenticate", checking)
+    sign_in(app.test_client(), "race@example.test", "guess")
+    assert seen_while_checking == [("password",)]
+
+
+def test_parallel_guesses_in_flight_count_against_the_lock(app, db, make_user):
+    app.config.update(LOGIN_ACCOUNT_MAX_FAILURES=3)
+    make_user(Role.CONSULTANT, email="flight@example.test")
+    from caseapp.services.signins import email_digest
+
+    for _ in range(3):  # three guesses written, their passwords still being checked
+        db.session.add(SignIn(email_digest=email_digest("flight@example.test"), address=OFFICE,
+                              succeeded=False, reason="password"))
+    db.session.commit()
+    assert "Too many failed sign-ins" in sign_in(
+        app.test_client(), "flight@example.test", "password-123").get_data(as_text=True)
+
+
+def test_locked_out_attempts_are_in_the_user_s_history(app, db, make_user):
+    app.config.update(LOGIN_ACCOUNT_MAX_FAILURES=2)
+    user = make_user(Role.CONSULTANT, email="hist@example.test")
+    for _ in range(3):
+        sign_in(app.test_client(), "hist@example.test", "guess")
+    rows = db.session.scalars(select(SignIn).order_by(SignIn.id)).all()
+    assert [(r.user_id, r.reason) for r in rows] == [
+        (user.id, "password"), (user.id, "password"), (user.id, "throttled")]
+
+
+def test_an_admin_s_password_reset_lifts_the_lock(app, db, make_user, admin):
+    from caseapp.services import users as user_service
+
+    app.config.update(LOGIN_ACCOUNT_MAX_FAILURES=3)
+    user = make_user(Role.CONSULTANT, email="locked@example.test")
+    for _ in range(3):
+        sign_in(app.test_client(), "locked@example.test", "guess")
+    temporary = user_service.reset_password(admin, user)
+    response = sign_in(app.test_client(), "locked@example.test", temporary, ELSEWHERE)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/profile/password"

@@ -14,17 +14,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required, login_user
 
 from caseapp.extensions import limiter
 from caseapp.models import ApiToken
 from caseapp.queries.tokens import get_token, token_status, tokens_of
+from caseapp.services import signins
 from caseapp.services import tokens as token_service
 from caseapp.services import users as user_service
-from caseapp.services.errors import ServiceError
+from caseapp.services.errors import ServiceError, ValidationFailed
 from caseapp.services.tokens import IssuedToken, last_valid_day, max_days
 from caseapp.web.access import acting_user
+from caseapp.web.auth import throttled_message
 from caseapp.web.formflow import form_failed, refusal
 from caseapp.web.profile.forms import PasswordChangeForm, RevokeForm, TokenForm
 
@@ -99,10 +110,18 @@ def change_password() -> Any:
     user = acting_user()
     form = PasswordChangeForm()
     if form.validate_on_submit():
+        # The sign-in's lock holds here too: an open session is no way to guess the password.
+        locked = signins.password_check_locked(user, request.remote_addr)
         try:
+            if locked is not None:
+                raise ValidationFailed({"current_password": [throttled_message(locked)]})
             user_service.change_password(user, form.current_password.data or "",
                                          form.new_password.data or "", form.confirm.data or "")
         except ServiceError as error:
+            if (locked is None and isinstance(error, ValidationFailed)
+                    and "current_password" in error.errors):
+                signins.record_wrong_current_password(user, request.remote_addr,
+                                                      request.user_agent.string)
             form_failed(form, error)
         else:
             login_user(user)  # this session, with the new epoch; every other one has ended
