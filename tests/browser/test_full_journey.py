@@ -2,7 +2,8 @@
 form error and fixes it, adds a spouse and a child, uploads a bank statement, records the
 deposit it shows, runs the checks and sends the case for review; a manager verifies the deposit
 (four-eyes: not whoever recorded it), reviews, filters the list, exports it and reassigns the
-case. Each main page is photographed (test-artifacts/journey-*.png) and checked by axe-core (no
+case; an admin creates a user (who must then choose a password) and resets another's password.
+Each main page is photographed (test-artifacts/journey-*.png) and checked by axe-core (no
 serious or critical violation), and no page reports a Content-Security-Policy violation."""
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def test_a_case_from_opening_to_review_export_and_reassignment(
     make_user(Role.CONSULTANT, email="conn@example.test", name="Connie Chan")
     make_user(Role.CONSULTANT, email="carl@example.test", name="Carl Consultant")
     make_user(Role.MANAGER, email="mona@example.test", name="Mona Manager")
+    make_user(Role.ADMIN, email="ada@example.test", name="Ada Admin")
     console = ConsoleWatch()
     console.watch(page)
     statement_day = (clock.today() - timedelta(days=7)).isoformat()
@@ -195,6 +197,45 @@ def test_a_case_from_opening_to_review_export_and_reassignment(
     # The consultant no longer sees it among their cases.
     page.goto(live_server)
     expect(page.get_by_text(reference)).to_have_count(0)
+
+    # ---- an admin creates a user and resets a password --------------------------------------
+    admin_context, admin = new_page(browser)
+    console.watch(admin)
+    try:
+        sign_in(admin, live_server, "ada@example.test")
+        admin.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+        expect(admin.locator("h1")).to_contain_text("Users")
+        look(admin, "admin-users")
+        admin.get_by_role("link", name="New user").click()
+        admin.get_by_label("Email").fill("wing.lee@example.test")
+        admin.get_by_label("Name").fill("李詠詩 Wing Sze Lee")
+        admin.get_by_label("Role").select_option(label="Consultant")
+        look(admin, "admin-new-user")
+        admin.get_by_role("button", name="Create user").click()
+        expect(admin.locator("h1")).to_contain_text("can sign in")
+        temporary = admin.get_by_role("textbox", name="Temporary password").input_value()
+        assert len(temporary) >= 10
+        look(admin, "admin-user-created")
+
+        admin.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+        admin.get_by_role("link", name="Carl Consultant").click()
+        admin.get_by_role("link", name="Reset the password…").click()
+        look(admin, "admin-reset-password")
+        admin.get_by_role("button", name="Reset the password").click()
+        reset_to = admin.get_by_role("textbox", name="Temporary password").input_value()
+        assert reset_to and reset_to != temporary
+    finally:
+        admin_context.close()
+
+    # The new user signs in with the temporary password and must choose their own first.
+    newcomer_context, newcomer = new_page(browser)
+    console.watch(newcomer)
+    try:
+        sign_in(newcomer, live_server, "wing.lee@example.test", temporary)
+        expect(newcomer.locator("h1")).to_contain_text("Change your password")
+        look(newcomer, "change-password-forced")
+    finally:
+        newcomer_context.close()
 
     violations = console.csp_violations()
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
