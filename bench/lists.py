@@ -212,10 +212,10 @@ def manager_client(app: Flask) -> FlaskClient:
     """Signed in as a manager through Flask-Login's session keys, as tests/conftest.py does."""
     with app.app_context():
         manager = db.session.scalars(select(User).where(User.email == MANAGER_EMAIL)).one()
-        user_id = manager.id
+        session_id = manager.get_id()  # "<id>:<session epoch>"
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     return client
 

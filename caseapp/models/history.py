@@ -75,6 +75,8 @@ class AuditEntry(Base):
         Index("ix_audit_entries_at_id", "at", "id"),
         Index("ix_audit_entries_user_id_at_id", "user_id", "at", "id"),
         Index("ix_audit_entries_action_at_id", "action", "at", "id"),
+        # The passport numbers a case's trail recorded, to blank out on the audit page.
+        Index("ix_audit_entries_case_id_entity", "case_id", "entity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

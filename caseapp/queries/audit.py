@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased
 
 from caseapp import clock
 from caseapp.extensions import db
-from caseapp.models import Applicant, AuditEntry, Case, Dependant, User
+from caseapp.models import Applicant, AuditEntry, Case, User
 from caseapp.models.base import UTCDateTime
 from caseapp.queries import cursors
 from caseapp.queries.case_filters import (
@@ -349,18 +349,16 @@ def known_passports(executor: _Executor, case_ids: Iterable[int]) -> dict[int, s
     numbers: dict[int, set[str]] = {case_id: set() for case_id in ids}
     if not ids:
         return numbers
-    stored = [select(Applicant.case_id, Applicant.passport_number.label("number"))
-              .where(Applicant.case_id.in_(ids))]
-    dependant_passport = getattr(Dependant, "passport_number", None)
-    if dependant_passport is not None:  # dependants' passports, once they are recorded
-        stored.append(select(Dependant.case_id, dependant_passport.label("number"))
-                      .where(Dependant.case_id.in_(ids)))
+    # Only the applicant's passport is a column today; the trail's history below reads a
+    # dependant's too, should one be recorded.
+    stored = select(Applicant.case_id, Applicant.passport_number.label("number")).where(
+        Applicant.case_id.in_(ids))
     recorded = AuditEntry.changes["passport_number"].as_string()  # JSON text of [old, new]
     history = (select(AuditEntry.case_id, recorded.label("number"))
                .where(AuditEntry.case_id.in_(ids),
                       or_(AuditEntry.entity == "applicant", AuditEntry.entity.like("dependant:%")),
                       recorded.is_not(None)))
-    for case_id, value in executor.execute(union_all(*stored, history)):
+    for case_id, value in executor.execute(union_all(stored, history)):
         numbers[case_id].update(_numbers_in(value))
     return numbers
 

@@ -7,10 +7,11 @@ from caseapp.models import User
 from caseapp.services import audit
 
 
-def record_export(actor: User, file_format: str, query: str, rows: int) -> None:
-    """Record who exported which filter (the list's query string) as what, and how many rows;
-    committed before the first byte goes out."""
-    audit.record(actor, "exported", "cases", {
+def record_export(actor: User, file_format: str, query: str, rows: int,
+                  entity: str = "cases") -> None:
+    """Record who exported which list (``entity``: "cases", "audit") with which filter (the
+    list's query string) as what, and how many rows; committed before the first byte goes out."""
+    audit.record(actor, "exported", entity, {
         "format": [None, file_format], "filter": [None, query], "rows": [None, str(rows)]})
     try:
         db.session.commit()
