@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from marshmallow import fields, validate
 
 from caseapp.api.base import (
@@ -136,7 +136,7 @@ class CaseUpdateSchema(StrictSchema):
 def list_cases(**_parsed: Any) -> dict[str, Any]:
     """The cases you may see (a consultant's own; all for managers and admins), a page at a
     time. Follow `next_cursor` with `after`; the filters are those of the case list."""
-    parsed = parse_filters(request.args, int(current_app.config["STALE_CASE_DAYS"]))
+    parsed = parse_filters(request.args)
     if parsed.errors:
         raise ValidationFailed(parsed.errors)
     page = case_page(api_user(), parsed.filters, PageRequest(

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     Select,
+    and_,
     func,
     or_,
     select,
@@ -356,7 +357,10 @@ def known_passports(executor: _Executor, case_ids: Iterable[int]) -> dict[int, s
     recorded = AuditEntry.changes["passport_number"].as_string()  # JSON text of [old, new]
     history = (select(AuditEntry.case_id, recorded.label("number"))
                .where(AuditEntry.case_id.in_(ids),
-                      or_(AuditEntry.entity == "applicant", AuditEntry.entity.like("dependant:%")),
+                      # A range, not LIKE: both sides walk the (case_id, entity) index.
+                      or_(AuditEntry.entity == "applicant",
+                          and_(AuditEntry.entity >= "dependant:",
+                               AuditEntry.entity < "dependant;")),
                       recorded.is_not(None)))
     for case_id, value in executor.execute(union_all(stored, history)):
         numbers[case_id].update(_numbers_in(value))

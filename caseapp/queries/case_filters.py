@@ -183,7 +183,7 @@ def _date(args: Args, name: str, errors: dict[str, list[str]]) -> date | None:
     return day
 
 
-def parse_filters(args: Args, stale_default: int) -> ParsedFilters:
+def parse_filters(args: Args) -> ParsedFilters:
     """Read the filters from query arguments; unreadable values are reported, not applied."""
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -242,11 +242,11 @@ def parse_filters(args: Args, stale_default: int) -> ParsedFilters:
             end = None
         values[f"{name}_from"], values[f"{name}_to"] = start, end
 
-    if "stale" in args:
-        raw = (args.get("stale") or "").strip()
-        if not raw:
-            values["stale_days"] = stale_default
-        elif raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_STALE_DAYS:
+    # The filter form always sends its Stale box: left empty, it filters nothing (as its hint
+    # says). The dashboard's links name the number of days.
+    raw = (args.get("stale") or "").strip()
+    if raw:
+        if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_STALE_DAYS:
             values["stale_days"] = int(raw)
         else:
             bad("stale", f"Enter a number of days from 1 to {MAX_STALE_DAYS}.")

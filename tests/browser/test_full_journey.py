@@ -241,10 +241,6 @@ def test_a_case_from_opening_to_review_export_and_reassignment(
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The list's filter form always sends its Stale box, and an empty stale= means the default "
-    "number of days (queries.case_filters), although the form's hint says empty means no stale "
-    "filter: applying any filter from the form lists only stale cases. Needs a Python change."))
 def test_applying_the_filter_form_with_the_stale_box_empty_keeps_fresh_cases(
         live_server: str, page: Page, make_user) -> None:
     consultant = make_user(Role.CONSULTANT, email="conn@example.test", name="Connie Chan")

@@ -140,7 +140,10 @@ def test_stale_filter_uses_the_days_given_or_the_default(app, db, consultant,
     move_status(consultant, closed, CaseStatus.WITHDRAWN, "Client withdrew", closed.version)
     set_columns(db, stale, updated_at=utcnow() - timedelta(days=20))
     set_columns(db, closed, updated_at=utcnow() - timedelta(days=20))
-    assert refs(consultant_client, "/?stale=") == [stale.reference]  # default 14 days
+    # The form always sends its box; left empty it filters nothing (the dashboard names days).
+    assert set(refs(consultant_client, "/?stale=")) == {stale.reference, fresh.reference,
+                                                        closed.reference}
+    assert refs(consultant_client, "/?stale=14") == [stale.reference]
     assert refs(consultant_client, "/?stale=30") == []
     assert set(refs(consultant_client, "/?stale=1")) == {stale.reference}
     assert fresh.reference not in refs(consultant_client, "/?stale=5")

@@ -78,7 +78,7 @@ def filters_of(app, href: str):
     query = urlsplit(href).query
     args = MultiDict([(k, v) for k, values in parse_qs(query, keep_blank_values=True).items()
                       for v in values])
-    parsed = parse_filters(args, int(app.config["STALE_CASE_DAYS"]))
+    parsed = parse_filters(args)
     assert not parsed.errors, (href, parsed.errors)
     return parsed.filters
 

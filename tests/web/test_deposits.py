@@ -617,10 +617,12 @@ def test_the_edit_form_shows_the_reference_rate(app, db, case, evidence, consult
 
 def test_the_form_loads_its_script_from_the_app(app, case, consultant_client):
     page = consultant_client.get(f"/cases/{case.reference}/deposits/new").get_data(as_text=True)
-    assert '<script src="/static/deposit-rate.js" defer></script>' in page
+    src = re.search(r'<script src="(/static/deposit-rate\.js\?v=[0-9a-f]{16})" defer></script>',
+                    page)
+    assert src is not None  # addressed by the file's digest (cache-busting)
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) is None  # no inline script
     assert 'data-reference-rate-url="/deposits/reference-rate"' in page
-    script = consultant_client.get("/static/deposit-rate.js")
+    script = consultant_client.get(src.group(1))
     assert script.status_code == 200
     assert 'getElementById("rate-reference")' in script.get_data(as_text=True)
 

@@ -35,8 +35,7 @@ from caseapp.web.cases.routes import bp
 
 def parsed_list_args(args: MultiDict[str, str] | None = None) -> ParsedFilters:
     """The filters of the current request (or of ``args``) as the list reads them."""
-    return parse_filters(args if args is not None else request.args,
-                         int(current_app.config["STALE_CASE_DAYS"]))
+    return parse_filters(args if args is not None else request.args)
 
 
 class ListLinks:
