@@ -95,7 +95,15 @@ def test_the_lists_the_case_page_the_forms_and_the_dashboard_fit_a_phone(
     try:
         sign_in(page, live_server, "ada@example.test")
         for name, path in [("admin-rates", "/admin/rates"),
-                           ("admin-rule-sets", "/admin/rule-sets")]:
+                           ("admin-rule-sets", "/admin/rule-sets"),
+                           ("admin-users", "/admin/users"),
+                           ("admin-user", f"/admin/users/{consultant.id}"),
+                           ("admin-user-edit", f"/admin/users/{consultant.id}/edit"),
+                           ("admin-new-user", "/admin/users/new"),
+                           ("audit", "/manage/audit"),
+                           ("audit-filtered", f"/manage/audit?case={reference}"),
+                           ("profile", "/profile/"),
+                           ("change-password", "/profile/password")]:
             response = page.goto(f"{live_server}{path}")
             assert response is not None and response.ok, path
             check(page, name)
