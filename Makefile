@@ -24,10 +24,11 @@ seed: migrate
 	$(BIN)/flask --app caseapp seed-demo
 
 # gunicorn, the production server: it names no version in its Server header (Werkzeug's
-# development server sends its own and Python's).
+# development server sends its own and Python's); gunicorn.conf.py keeps query strings out
+# of its access log.
 run: seed
 	@echo "Serving caseapp on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'caseapp:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'caseapp:create_app()'
 
 # Chromium for the browser tests; PostgreSQL is installed by scripts/with-postgres itself.
 system-deps:

@@ -118,9 +118,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_the_production_server_names_no_version(tmp_path):
+def test_the_production_server_names_no_version_and_logs_no_query_string(tmp_path):
     """gunicorn (production and `make run`) sends "Server: gunicorn"; Werkzeug's development
-    server would send its version and Python's."""
+    server would send its version and Python's. Its access log (gunicorn.conf.py) keeps the
+    path and leaves out the query string, where a client's name typed into a search goes."""
     port = _free_port()
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
            "CASEAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -128,12 +129,13 @@ def test_the_production_server_names_no_version(tmp_path):
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
          "--workers", "1", "caseapp:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         response = None
         for _ in range(100):
             try:
-                response = urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
+                response = urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/login?q=Chan+Tai+Man", timeout=2)
                 break
             except OSError:
                 if server.poll() is not None:
@@ -144,4 +146,6 @@ def test_the_production_server_names_no_version(tmp_path):
         assert "Content-Security-Policy" in response.headers
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        access_log, _ = server.communicate(timeout=10)
+    assert '"GET /login" 200' in access_log.decode()
+    assert "Chan" not in access_log.decode()
