@@ -8,8 +8,8 @@ users gains ``session_epoch`` (every session carries it; a password change, a re
 deactivation adds one, so every session of that user ends), ``must_change_password`` (an
 admin's reset) and ``password_changed_at``. sign_ins keeps every attempt to sign in (time,
 address, success or why not) for the admins and for throttling per account and per address.
-audit_entries gains the indexes of the audit page's newest-first keyset, whole or by user or
-by action (by case has its own since 0001), and (case_id, entity) for the passport numbers
+audit_entries gains the indexes of the audit page's newest-first keyset, whole or by user, by
+action or through the API (by case has its own since 0001), and (case_id, entity) for the passport numbers
 a case's trail recorded, which the audit page blanks out. The new user columns are added in place.
 
 """
@@ -48,6 +48,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_entries_at_id', ['at', 'id'], unique=False)
         batch_op.create_index('ix_audit_entries_user_id_at_id', ['user_id', 'at', 'id'], unique=False)
         batch_op.create_index('ix_audit_entries_case_id_entity', ['case_id', 'entity'], unique=False)
+        batch_op.create_index('ix_audit_entries_via_at_id', ['via', 'at', 'id'], unique=False)
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False))
@@ -63,6 +64,7 @@ def downgrade() -> None:
         batch_op.drop_column('session_epoch')
 
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_entries_via_at_id')
         batch_op.drop_index('ix_audit_entries_case_id_entity')
         batch_op.drop_index('ix_audit_entries_user_id_at_id')
         batch_op.drop_index('ix_audit_entries_at_id')
