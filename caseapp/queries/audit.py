@@ -42,11 +42,10 @@ from caseapp.models import Applicant, AuditEntry, Case, User
 from caseapp.models.base import UTCDateTime
 from caseapp.queries import cursors
 from caseapp.queries.case_filters import (
-    FIRST_FILTER_DAY,
-    LAST_FILTER_DAY,
     UNSAFE_FILTER_MESSAGE,
     Args,
     day_start,
+    filter_date,
 )
 from caseapp.queries.case_list import keyset_condition
 from caseapp.services.people import has_unsafe_characters
@@ -156,21 +155,6 @@ def _distinct_actions() -> list[str]:
     return list(db.session.scalars(query))
 
 
-def _parse_date(raw: str, name: str, errors: dict[str, list[str]]) -> date | None:
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        errors.setdefault(name, []).append("Enter a date as YYYY-MM-DD.")
-        return None
-    if not FIRST_FILTER_DAY <= day <= LAST_FILTER_DAY:
-        errors.setdefault(name, []).append(
-            f"Enter a date from {FIRST_FILTER_DAY.isoformat()} to {LAST_FILTER_DAY.isoformat()}.")
-        return None
-    return day
-
-
 def _case_id(reference: str) -> int | None:
     """The case with ``reference``, in any case of letters: references are stored upper case
     (``QM-2025-0001``), so the unique index finds it."""
@@ -219,8 +203,8 @@ def parse_audit_filters(args: Args, choices: AuditChoices) -> ParsedAuditFilters
     elif action:
         values["action"] = action
 
-    start = _parse_date(raw["from"], "from", errors)
-    end = _parse_date(raw["to"], "to", errors)
+    start = filter_date(raw["from"], "from", errors)
+    end = filter_date(raw["to"], "to", errors)
     if start and end and start > end:
         bad("to", "The end of the range is before its start.")
         end = None

@@ -167,7 +167,12 @@ def _many(args: Args, name: str) -> list[str]:
 
 
 def _date(args: Args, name: str, errors: dict[str, list[str]]) -> date | None:
-    raw = (args.get(name) or "").strip()
+    return filter_date((args.get(name) or "").strip(), name, errors)
+
+
+def filter_date(raw: str, name: str, errors: dict[str, list[str]]) -> date | None:
+    """A day typed into a list's filter (YYYY-MM-DD, 1900 to 9998), or None with a message
+    for ``name`` in ``errors``; an empty one is no filter."""
     if not raw:
         return None
     try:

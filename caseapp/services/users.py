@@ -157,12 +157,25 @@ def _password_matches(user: User, password: str) -> bool:
         return False
 
 
-def _set_password(user: User, password: str, must_change: bool) -> None:
-    """The new hash, and one more on the epoch: every session signed in before ends."""
-    user.password_hash = hash_password(password)
-    user.password_changed_at = utcnow()
-    user.must_change_password = must_change
-    user.session_epoch += 1
+def _set_password(actor: User, user: User, password: str, *, must_change: bool,
+                  action: str, how: str) -> None:
+    """The new hash, one more on the epoch (every session signed in before ends), on the
+    audit trail as ``action``: that the password was set, and ``how``, never which."""
+    was_forced = user.must_change_password
+    try:
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+        user.must_change_password = must_change
+        user.session_epoch += 1
+        changes: dict[str, list[str | None]] = {"password": ["(set)", how]}
+        if was_forced != must_change:
+            changes["must_change_password"] = [audit.display_value(was_forced),
+                                               audit.display_value(must_change)]
+        audit.record(actor, action, f"user:{user.id}", changes)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def change_password(user: User, current_password: str, new_password: str,
@@ -182,18 +195,8 @@ def change_password(user: User, current_password: str, new_password: str,
         errors["confirm"] = ["The two new passwords differ: type the same one twice."]
     if errors:
         raise ValidationFailed(errors)
-    was_forced = user.must_change_password
-    try:
-        _set_password(user, new_password, must_change=False)
-        changes: dict[str, list[str | None]] = {"password": ["(set)", "(changed)"]}
-        if was_forced:
-            changes["must_change_password"] = [audit.display_value(True),
-                                               audit.display_value(False)]
-        audit.record(user, "password_changed", f"user:{user.id}", changes)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    _set_password(user, user, new_password, must_change=False, action="password_changed",
+                  how="(changed)")
 
 
 def reset_password(actor: User, user: User) -> str:
@@ -206,18 +209,8 @@ def reset_password(actor: User, user: User) -> str:
         raise NotAllowed("Change your own password on your profile page: it asks for your "
                          "current one.")
     temporary = temporary_password()
-    was_forced = user.must_change_password
-    try:
-        _set_password(user, temporary, must_change=True)
-        changes: dict[str, list[str | None]] = {"password": ["(set)", "(reset)"]}
-        if not was_forced:
-            changes["must_change_password"] = [audit.display_value(False),
-                                               audit.display_value(True)]
-        audit.record(actor, "password_reset", f"user:{user.id}", changes)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    _set_password(actor, user, temporary, must_change=True, action="password_reset",
+                  how="(reset)")
     return temporary
 
 
