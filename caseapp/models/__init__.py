@@ -2,6 +2,15 @@
 
 from caseapp.models.base import Base, utcnow
 from caseapp.models.case import Applicant, Case, Dependant, ReferenceCounter
+from caseapp.models.deadline import (
+    CalendarFeed,
+    CaseNote,
+    ContactChannel,
+    Deadline,
+    DeadlineKind,
+    DigestMessage,
+    DigestStatus,
+)
 from caseapp.models.deposit import DepositEvidence, ExchangeRate
 from caseapp.models.document import Document, DocumentKind
 from caseapp.models.history import AuditEntry, CheckRun, StatusChange
@@ -25,12 +34,19 @@ __all__ = [
     "Applicant",
     "AuditEntry",
     "Base",
+    "CalendarFeed",
     "Case",
+    "CaseNote",
     "CheckRun",
+    "ContactChannel",
     "Correspondence",
     "CorrespondenceKind",
+    "Deadline",
+    "DeadlineKind",
     "Dependant",
     "DepositEvidence",
+    "DigestMessage",
+    "DigestStatus",
     "Direction",
     "Document",
     "DocumentKind",

@@ -236,6 +236,8 @@ class Dependant(Base):
         enum_type(MaritalStatus, "marital_status")
     )
     nationality: Mapped[str | None] = mapped_column(String(3))
+    # An accompanying dependant's passport: its expiry is a deadline like the applicant's.
+    passport_expiry: Mapped[date | None]
     # A spouse with a bachelor's degree or above earns General Points Test points.
     spouse_has_degree: Mapped[Answer] = _answer("spouse_has_degree")
 

@@ -195,6 +195,7 @@ class DependantFacts:
     date_of_birth: date | None = None
     marital_status: MaritalStatus | None = None
     spouse_has_degree: Answer = Answer.UNKNOWN  # only read for a spouse (GPT family points)
+    passport_expiry: date | None = None  # read for deadlines, not by the checks
 
     def __post_init__(self) -> None:
         _set(self, "relationship", _enum(self.relationship, Relationship, "relationship"))

@@ -27,6 +27,7 @@ from caseapp.models import (
 )
 from caseapp.services import audit, people
 from caseapp.services.checks import case_facts, rule_set_for_facts
+from caseapp.services.deadlines import refresh_deadlines
 from caseapp.services.derived import attention_values, reply_due_reasons, row_values
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
 
@@ -160,11 +161,13 @@ def refresh_derived(case: Case) -> None:
     load: the case row must be written once, so its version moves by one."""
     with db.session.no_autoflush:
         facts = case_facts(case, clock.today())
+    rule_set = rule_set_for_facts(facts)
     values = {**row_values(case),
-              **attention_values(facts, rule_set_for_facts(facts), reply_due_reasons(case))}
+              **attention_values(facts, rule_set, reply_due_reasons(case))}
     for name, value in values.items():
         if getattr(case, name) != value:
             setattr(case, name, value)
+    refresh_deadlines(case, facts, rule_set)
 
 
 class VersionCheck(Enum):

@@ -31,6 +31,7 @@ from caseapp.rules import (
 )
 from caseapp.rules.ruleset import rule_set_in_force
 from caseapp.rules.workflow import OPEN_STATUSES
+from caseapp.services.deadlines import refresh_deadlines
 from caseapp.services.derived import attention_values, reply_due_reasons
 
 if TYPE_CHECKING:
@@ -126,6 +127,8 @@ def dependant_facts(dependant: Dependant) -> DependantFacts:
         date_of_birth=dependant.date_of_birth,
         marital_status=dependant.marital_status,
         spouse_has_degree=dependant.spouse_has_degree,
+        # Rows of an older schema (migration 0004's backfill) have no passport expiry.
+        passport_expiry=getattr(dependant, "passport_expiry", None),
     )
 
 
@@ -174,6 +177,9 @@ def facts_fingerprint(facts: CaseFacts) -> str:
     for name in _LATER_APPLICANT_FACTS:
         if data["applicant"].get(name) == _APPLICANT_DEFAULTS[name]:
             data["applicant"].pop(name)
+    for dependant in data["dependants"]:  # issue 12: a dependant's passport, for deadlines
+        if dependant.get("passport_expiry") is None:
+            dependant.pop("passport_expiry", None)
     encoded = json.dumps(data, sort_keys=True, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -216,6 +222,7 @@ def run_checks(actor: User | None, case: Case, check_date: date | None = None) -
                        execution_options={"synchronize_session": False})
     for name, value in latest.items():
         set_committed_value(case, name, value)
+    refresh_deadlines(case, facts, rule_set)  # an eligible check starts its own clock
     run = CheckRun(
         case_id=case.id,
         run_by_id=actor.id if actor is not None else None,

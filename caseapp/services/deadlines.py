@@ -1,0 +1,112 @@
+"""A case's deadlines, stored so that lists filter and sort on them without the rules.
+
+``refresh_deadlines`` runs in the transaction of every change to a case (``cases.change_case``)
+and of every check run. It derives what is due now (``rules.deadlines`` for the scheme's dates;
+the consultancy's own here: an eligible check too old to submit on, ImmD's reply dates, the
+follow-up dates of case notes) and brings the stored rows in line:
+
+- a cause that is gone takes its deadline with it;
+- a new cause adds one;
+- a cause whose date moved is the same deadline with the new date, and loses a done or
+  snoozed mark (the new date is a new thing to meet);
+- a cause with the same date keeps its row and its mark.
+
+A closed case has no deadlines.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from caseapp.extensions import db
+from caseapp.models import CaseNote, Deadline, DeadlineKind, InformationRequest
+from caseapp.rules import CaseFacts, RuleSet
+from caseapp.rules.deadlines import DerivedDeadline, case_deadlines
+from caseapp.rules.workflow import CLOSED_STATUSES, CaseStatus
+
+MAX_NOTE_EXCERPT = 80
+
+
+def derive(case: Any, facts: CaseFacts, rule_set: RuleSet, *, check_max_age_days: int,
+           requests: list[Any], notes: list[Any]) -> list[DerivedDeadline]:
+    """Every deadline ``case`` has now (a Case, or plain rows with the same attributes)."""
+    if case.status is not None and CaseStatus(case.status) in CLOSED_STATUSES:
+        return []  # (a case being opened has no status until it is written: intake)
+    found = list(case_deadlines(facts, rule_set))
+    checked_at = getattr(case, "latest_check_at", None)
+    if (facts.submitted_on is None and checked_at is not None
+            and getattr(case, "latest_verdict", None) == "eligible"):
+        from caseapp.clock import business_timezone
+
+        checked_on = checked_at.astimezone(business_timezone()).date()
+        last = checked_on + timedelta(days=check_max_age_days)
+        found.append(DerivedDeadline(
+            DeadlineKind.CHECK_TOO_OLD.value, "check", last,
+            f"The eligible check of {checked_on.isoformat()} can be submitted on until "
+            f"{last.isoformat()}: run the checks again if the case is not submitted by then."))
+    for request in requests:
+        if request.answered_on is None:
+            found.append(DerivedDeadline(
+                DeadlineKind.IMMD_REPLY_DUE.value, f"request:{request.id}", request.due_on,
+                f"Reply to ImmD's request of {request.requested_on.isoformat()} by "
+                f"{request.due_on.isoformat()}."))
+    for note in notes:
+        if note.follow_up_on is not None:
+            found.append(DerivedDeadline(
+                DeadlineKind.FOLLOW_UP.value, f"note:{note.id}", note.follow_up_on,
+                f"Follow up: {_excerpt(note.text)}"))
+    return found
+
+
+def _excerpt(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_NOTE_EXCERPT else line[:MAX_NOTE_EXCERPT - 1] + "…"
+
+
+def refresh_deadlines(case: Any, facts: CaseFacts, rule_set: RuleSet) -> None:
+    """Bring the stored deadlines of ``case`` in line with its facts, in the caller's
+    transaction (nothing is committed here)."""
+    with db.session.no_autoflush:
+        requests = list(db.session.scalars(
+            select(InformationRequest).where(InformationRequest.case_id == case.id)))
+        requests += [o for o in db.session.new
+                     if isinstance(o, InformationRequest) and o.case_id == case.id]
+        notes = list(db.session.scalars(select(CaseNote).where(
+            CaseNote.case_id == case.id, CaseNote.follow_up_on.is_not(None))))
+        notes += [o for o in db.session.new if isinstance(o, CaseNote) and o.case_id == case.id
+                  and o.follow_up_on is not None and o not in notes]
+        stored = {row.source: row for row in db.session.scalars(
+            select(Deadline).where(Deadline.case_id == case.id))}
+    wanted = {d.source: d for d in derive(
+        case, facts, rule_set,
+        check_max_age_days=int(current_app.config["SUBMISSION_CHECK_MAX_AGE_DAYS"]),
+        requests=requests, notes=notes)}
+    for source, row in stored.items():
+        if source not in wanted:
+            db.session.delete(row)
+    for source, derived in wanted.items():
+        row = stored.get(source)
+        kind = DeadlineKind(derived.kind)
+        if row is None:
+            db.session.add(Deadline(case=case, kind=kind, source=source,
+                                    due_on=derived.due_on, action=derived.action,
+                                    person=derived.person))
+            continue
+        if row.kind != kind or row.due_on != derived.due_on:
+            row.kind, row.due_on = kind, derived.due_on
+            row.done_at = row.done_by_id = row.snoozed_until = row.snoozed_by_id = None
+            row.mark_reason = ""
+        if row.action != derived.action:
+            row.action = derived.action
+        if row.person != derived.person:
+            row.person = derived.person
+
+
+def is_open(deadline: Deadline, today: date) -> bool:
+    """Not done, and not snoozed past ``today``."""
+    return deadline.done_at is None and (
+        deadline.snoozed_until is None or deadline.snoozed_until <= today)
