@@ -103,6 +103,28 @@ class Config:
     # only with a manager's confirmation. Text, read as a Decimal.
     DEPOSIT_RATE_TOLERANCE_PERCENT = "2"
 
+    # A case note's author may edit it for this many minutes; after that it stands as written.
+    NOTE_EDIT_MINUTES = 15
+
+    # The daily e-mail digest (flask --app caseapp reminders send) and its SMTP server.
+    # SMTP_STARTTLS upgrades a plain connection (port 587); port 465 is implicit TLS (SMTPS);
+    # SMTP_USER set means log in with it and SMTP_PASSWORD. SMTP_TIMEOUT_SECONDS bounds each
+    # connection's wait.
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_STARTTLS = False
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_FROM = "caseapp@localhost"
+    SMTP_TIMEOUT_SECONDS = 30
+    # A digest that fails is retried at the next run after DIGEST_RETRY_BASE_SECONDS, then
+    # twice as long each time (at most an hour); after DIGEST_MAX_ATTEMPTS it is given up.
+    DIGEST_MAX_ATTEMPTS = 5
+    DIGEST_RETRY_BASE_SECONDS = 60
+    # The address the site is reached at from outside (https://cases.example.com), for links
+    # in e-mails; None: the digest carries no links.
+    BASE_URL: str | None = None
+
     # QMAS rule-set overrides; None keeps the value of the packaged rule set.
     RULE_SET_VERSION: str | None = None
     DEPOSIT_SINGLE_HKD: str | None = None
