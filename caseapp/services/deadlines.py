@@ -22,11 +22,15 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from caseapp import clock
 from caseapp.extensions import db
-from caseapp.models import CaseNote, Deadline, DeadlineKind, InformationRequest
+from caseapp.models import Case, CaseNote, Deadline, DeadlineKind, InformationRequest, Role, User
+from caseapp.models.base import utcnow
 from caseapp.rules import CaseFacts, RuleSet
 from caseapp.rules.deadlines import DerivedDeadline, case_deadlines
 from caseapp.rules.workflow import CLOSED_STATUSES, CaseStatus
+from caseapp.services import audit
+from caseapp.services.errors import NotAllowed, ValidationFailed
 
 MAX_NOTE_EXCERPT = 80
 
@@ -110,3 +114,111 @@ def is_open(deadline: Deadline, today: date) -> bool:
     """Not done, and not snoozed past ``today``."""
     return deadline.done_at is None and (
         deadline.snoozed_until is None or deadline.snoozed_until <= today)
+
+
+# ---- marking a deadline: done, or snoozed until a date ---------------------------------------
+
+MAX_REASON_LENGTH = 300
+MAX_SNOOZE_DAYS = 366
+REASON_MISSING = "Say why (a few words are enough)."
+REASON_TOO_LONG = f"Keep the reason to {MAX_REASON_LENGTH} characters."
+REASON_UNSAFE = ("The reason holds an invisible control or text-direction character: type it "
+                 "again without pasting.")
+
+
+def _reason(reason: str | None) -> str:
+    """The reason as stored, or ValidationFailed naming what is wrong with it."""
+    from caseapp.services.people import has_unsafe_characters
+
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed({"reason": [REASON_MISSING]})
+    if len(text) > MAX_REASON_LENGTH:
+        raise ValidationFailed({"reason": [REASON_TOO_LONG]})
+    if has_unsafe_characters(text):
+        raise ValidationFailed({"reason": [REASON_UNSAFE]})
+    return text
+
+
+def latest_snooze(today: date) -> date:
+    """The furthest date a deadline may be snoozed to: about a year ahead."""
+    return today + timedelta(days=MAX_SNOOZE_DAYS)
+
+
+def _snooze_date(until: date | None, today: date) -> date:
+    if not isinstance(until, date):
+        raise ValidationFailed({"until": ["Enter the date it should come back on."]})
+    if until <= today:
+        raise ValidationFailed({"until": ["Choose a date after today: the deadline comes "
+                                          "back on that day."]})
+    if until > latest_snooze(today):
+        raise ValidationFailed({"until": [f"Snooze for at most a year (until "
+                                          f"{latest_snooze(today).isoformat()})."]})
+    return until
+
+
+def _ensure_markable(actor: User, deadline: Deadline) -> Case:
+    case = deadline.case
+    if actor.role is Role.CONSULTANT and case.consultant_id != actor.id:
+        raise NotAllowed("This deadline belongs to a case of another consultant.")
+    if case.is_closed:
+        raise NotAllowed(f"This case is {case.status.label.lower()}: its deadlines are no "
+                         "longer followed.")
+    if deadline.done_at is not None:
+        raise NotAllowed("This deadline is already marked done.")
+    return case
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def mark_done(actor: User, deadline: Deadline, reason: str | None) -> Deadline:
+    """Mark ``deadline`` done, with why, as one audited transaction. It stays done until its
+    cause's date changes (``refresh_deadlines`` clears the mark then). Not a change to the
+    case file: the case's version stays, so no colleague's open form goes stale."""
+    case = _ensure_markable(actor, deadline)
+    text = _reason(reason)
+    deadline.done_at = utcnow()
+    deadline.done_by_id = actor.id
+    deadline.snoozed_until = deadline.snoozed_by_id = None
+    deadline.mark_reason = text
+    audit.record(actor, "marked_done", f"deadline:{deadline.id}", {
+        "kind": [None, deadline.kind.value], "due_on": [None, deadline.due_on.isoformat()],
+        "reason": [None, text]}, case=case)
+    _commit()
+    return deadline
+
+
+def snooze(actor: User, deadline: Deadline, until: date | None,
+           reason: str | None) -> Deadline:
+    """Hide ``deadline`` until ``until`` (after today, at most about a year ahead), with why,
+    as one audited transaction. From ``until`` on it is open again if its cause still is."""
+    case = _ensure_markable(actor, deadline)
+    today = clock.today()
+    errors: dict[str, list[str]] = {}
+    text = day = None
+    try:
+        text = _reason(reason)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    try:
+        day = _snooze_date(until, today)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    if errors or text is None or day is None:
+        raise ValidationFailed(errors)
+    before = deadline.snoozed_until
+    deadline.snoozed_until = day
+    deadline.snoozed_by_id = actor.id
+    deadline.mark_reason = text
+    audit.record(actor, "snoozed", f"deadline:{deadline.id}", {
+        "kind": [None, deadline.kind.value], "due_on": [None, deadline.due_on.isoformat()],
+        "snoozed_until": [audit.display_value(before), day.isoformat()],
+        "reason": [None, text]}, case=case)
+    _commit()
+    return deadline
