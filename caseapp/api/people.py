@@ -241,6 +241,8 @@ class DependantInputSchema(InputSchema):
     marital_status = EnumText(MaritalStatus, allow_none=True, metadata={
         "description": "Null: not yet known."})
     nationality = country()
+    passport_expiry = fields.Date(allow_none=True, metadata={
+        "description": "Null: not yet known. A date already past is refused when it changes."})
     spouse_has_degree = _answer("A spouse holds a bachelor's degree or above.")
 
 

@@ -83,6 +83,7 @@ DEPENDANT_FIELDS = [
     "date_of_birth",
     "marital_status",
     "nationality",
+    "passport_expiry",
     "spouse_has_degree",
 ]
 

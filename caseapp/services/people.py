@@ -272,6 +272,17 @@ def _born_in_future(values: dict[str, Any], current: object | None, today: date,
         errors.setdefault("date_of_birth", []).append(FUTURE_BIRTH_MESSAGE)
 
 
+def _passport_expired(values: dict[str, Any], current: object | None, who: str, today: date,
+                      errors: dict[str, list[str]]) -> None:
+    """A newly typed passport expiry that has passed is refused (the passport held now is
+    wanted); one stored earlier that has since passed is the checks' warning instead."""
+    expiry = values.get("passport_expiry")
+    if _is_new(values, "passport_expiry", current) and expiry is not None and expiry < today:
+        errors.setdefault("passport_expiry", []).append(
+            f"This passport expired on {expiry.isoformat()}: enter the expiry date of the "
+            f"passport {who} holds now.")
+
+
 def check_applicant(values: dict[str, Any], applicant: Applicant | None = None,
                     dependants: Iterable[Dependant] = ()) -> dict[str, Any]:
     """The applicant's ``values`` as they are stored (the phone in E.164), or ValidationFailed.
@@ -296,12 +307,7 @@ def check_applicant(values: dict[str, Any], applicant: Applicant | None = None,
         else:
             stored["phone"] = e164
 
-    expiry = values.get("passport_expiry")
-    if _is_new(values, "passport_expiry", applicant) and expiry is not None and expiry < today:
-        errors.setdefault("passport_expiry", []).append(
-            f"This passport expired on {expiry.isoformat()}: enter the expiry date of the "
-            "passport the applicant holds now.")
-
+    _passport_expired(values, applicant, "the applicant", today, errors)
     _born_in_future(values, applicant, today, errors)
     born = values.get("date_of_birth")
     if _is_new(values, "date_of_birth", applicant) and born is not None and born <= today:
@@ -329,6 +335,7 @@ def check_dependant(values: dict[str, Any], dependant: Dependant | None = None,
     today = clock.today()
     _check_text(values, DEPENDANT_TEXT, errors)
     _born_in_future(values, dependant, today, errors)
+    _passport_expired(values, dependant, "the dependant", today, errors)
 
     relation = values.get("relation", dependant.relation if dependant else None)
     born = values.get("date_of_birth", dependant.date_of_birth if dependant else None)

@@ -216,6 +216,7 @@ class DependantForm(VersionedForm):
         "Marital status", enum=MaritalStatus, blank="— not yet known —"
     )
     nationality = CountryField("Nationality")
+    passport_expiry = FriendlyDateField("Passport expiry", validators=[Optional()])
     spouse_has_degree = _answer("Spouse holds a bachelor's degree or above")
 
     def dependant_values(self) -> dict[str, Any]:
