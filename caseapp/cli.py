@@ -1,5 +1,5 @@
 """``flask --app caseapp`` commands: users, tokens, seed-demo, seed-bulk, checks, rates,
-backup."""
+backup, reminders."""
 
 from __future__ import annotations
 
@@ -434,6 +434,24 @@ def backup_restore_command(path: Path) -> None:
                "then start the app.")
 
 
+reminders_cli = AppGroup("reminders", help="The daily e-mail digest of deadlines.")
+
+
+@reminders_cli.command("send")
+def reminders_send_command() -> None:
+    """Send each active consultant today's digest of what is overdue or due within 7 days,
+    once a day however often it runs; retry the failed ones whose backoff has passed.
+
+    Exit status 0 when every digest of today is sent, 1 when any waits for a retry or was
+    given up (run it again later: nothing is sent twice)."""
+    from caseapp.services import digests
+
+    report = digests.run()
+    click.echo(report.summary())
+    if not report.ok:
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
@@ -442,3 +460,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(checks_cli)
     app.cli.add_command(rates_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(reminders_cli)
