@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from caseapp.web import (
         admin,
         auth,
+        calendar_feed,
         cases,
         checks,
         deposits,
@@ -99,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, cases, checks, deposits, documents, workflow, submission, manage,
-                   admin, profile):
+                   admin, profile, calendar_feed):
         app.register_blueprint(module.bp)
 
     from caseapp.api import init_api

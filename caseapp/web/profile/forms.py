@@ -1,4 +1,5 @@
-"""Forms of the profile pages: a new API token, the revoke button, a new password."""
+"""Forms of the profile pages: a new API token, the revoke button, the calendar feed's
+buttons, a new password."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ class TokenForm(SafeTextForm):
 
 class RevokeForm(SafeTextForm):
     """The revoke button: CSRF only."""
+
+
+class CalendarFeedForm(SafeTextForm):
+    """The calendar feed's buttons (turn on, new address, turn off): CSRF only."""
 
 
 def _password_field(label: str, autocomplete: str, message: str) -> PasswordField:
