@@ -8,6 +8,7 @@ import email
 import socket
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -60,10 +61,6 @@ class Inbox:
     def per_recipient(self) -> Counter[str]:
         return Counter(rcpt for e in self.envelopes for rcpt in e.rcpt_tos)
 
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for e, m in zip(self.envelopes, self.messages, strict=True)
-                if address in e.rcpt_tos]
-
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -74,6 +71,17 @@ def free_port() -> int:
 @pytest.fixture
 def smtp_server(app: Flask) -> Iterator[Inbox]:
     """A real SMTP server on 127.0.0.1, the app's SMTP settings pointing at it."""
+    with running_smtp_server(app) as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def no_smtp_server(app: Flask) -> None:
+    point_at_no_server(app)
+
+
+@contextmanager
+def running_smtp_server(app: Flask) -> Iterator[Inbox]:
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -86,8 +94,7 @@ def smtp_server(app: Flask) -> Iterator[Inbox]:
         controller.stop()
 
 
-@pytest.fixture
-def no_smtp_server(app: Flask) -> None:
+def point_at_no_server(app: Flask) -> None:
     """SMTP settings pointing at a port where nothing listens."""
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_TIMEOUT_SECONDS=5)
 
