@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         calendar_feed,
         cases,
         checks,
+        deadlines,
         deposits,
         documents,
         manage,
@@ -100,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, cases, checks, deposits, documents, workflow, submission, manage,
-                   admin, profile, calendar_feed):
+                   admin, profile, calendar_feed, deadlines):
         app.register_blueprint(module.bp)
 
     from caseapp.api import init_api

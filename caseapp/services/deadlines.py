@@ -145,15 +145,20 @@ def latest_snooze(today: date) -> date:
     return today + timedelta(days=MAX_SNOOZE_DAYS)
 
 
-def _snooze_date(until: date | None, today: date) -> date:
+def snooze_date_error(until: date | None, today: date) -> str | None:
+    """What is wrong with snoozing until ``until`` (None: nothing)."""
     if not isinstance(until, date):
-        raise ValidationFailed({"until": ["Enter the date it should come back on."]})
+        return "Enter the date it should come back on."
     if until <= today:
-        raise ValidationFailed({"until": ["Choose a date after today: the deadline comes "
-                                          "back on that day."]})
+        return "Choose a date after today: the deadline comes back on that day."
     if until > latest_snooze(today):
-        raise ValidationFailed({"until": [f"Snooze for at most a year (until "
-                                          f"{latest_snooze(today).isoformat()})."]})
+        return f"Snooze for at most a year (until {latest_snooze(today).isoformat()})."
+    return None
+
+
+def _snooze_date(until: date | None, today: date) -> date:
+    if (problem := snooze_date_error(until, today)) is not None or until is None:
+        raise ValidationFailed({"until": [problem or ""]})
     return until
 
 
