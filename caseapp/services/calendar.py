@@ -150,10 +150,15 @@ def summary(deadline: FeedDeadline) -> str:
 
 
 def description(deadline: FeedDeadline, case_url: str) -> str:
-    concerns = {"applicant": "It concerns the principal applicant. "}.get(deadline.person, "")
-    if deadline.person.startswith("dependant:"):
-        concerns = "It concerns a dependant. "
-    return f"{WHAT_TO_DO[deadline.kind]} {concerns}Open the case: {case_url}"
+    """What to do, whom it concerns by role (never by name), and where the case is."""
+    lines = [WHAT_TO_DO[deadline.kind]]
+    if deadline.person == "applicant":
+        lines.append("It concerns the principal applicant.")
+    elif deadline.person.startswith("dependant:"):
+        lines.append("It concerns a dependant.")
+    # Google Calendar shows no URL property: the address goes in the text too.
+    lines.append(f"Open the case: {case_url}")
+    return " ".join(lines)
 
 
 def build_ics(user: User, case_url: Callable[[str], str], today: date | None = None) -> bytes:
