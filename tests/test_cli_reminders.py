@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -33,8 +34,8 @@ def no_smtp_server(app: Flask) -> None:
     point_at_no_server(app)
 
 
-def send(app):
-    return app.test_cli_runner().invoke(args=["reminders", "send"])
+def send(app, *args):
+    return app.test_cli_runner().invoke(args=["reminders", "send", *args])
 
 
 def test_send_mails_each_digest_and_exits_0(app, db, smtp_server, consultant,
@@ -124,3 +125,38 @@ def test_the_output_names_no_one(app, db, no_smtp_server, make_user):
         assert person.email not in result.output and person.name not in result.output
     assert "Tai Man" not in result.output and "K98765432" not in result.output
     assert "@" not in result.output
+
+
+class FlakyInbox(Inbox):
+    """Refuses the first message with 451, accepts the rest."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if not getattr(self, "refused", False):
+            self.refused = True
+            return "451 4.3.0 Try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_retry_for_waits_out_the_backoff_within_the_run(app, db, consultant):
+    app.config["DIGEST_RETRY_BASE_SECONDS"] = 1
+    case_with_deadlines(consultant)
+    with running_smtp_server(app, FlakyInbox()) as inbox:
+        result = send(app, "--retry-for", "1")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Digests: composed 1, sent 1, retry later 0, failed 0.\n"
+    assert inbox.per_recipient() == Counter({consultant.email: 1})
+    row = db.session.scalars(select(DigestMessage)).one()
+    assert (row.attempts, row.status) == (2, DigestStatus.SENT)
+
+
+def test_retry_for_gives_up_when_the_next_attempt_is_beyond_it(app, db, no_smtp_server,
+                                                              consultant):
+    app.config["DIGEST_RETRY_BASE_SECONDS"] = 120  # after the minute --retry-for allows
+    case_with_deadlines(consultant)
+
+    result = send(app, "--retry-for", "1")
+
+    assert result.exit_code == 1
+    assert result.stdout == "Digests: composed 1, sent 0, retry later 1, failed 0.\n"
+    assert db.session.scalars(select(DigestMessage)).one().attempts == 1

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
@@ -100,6 +100,16 @@ def run(today: date | None = None, now: datetime | None = None) -> RunReport:
     report.pending_today = counts.get(DigestStatus.PENDING, 0)
     report.failed_today = counts.get(DigestStatus.FAILED, 0)
     return report
+
+
+def next_attempt_at(today: date) -> datetime | None:
+    """When the earliest of today's digests waiting for a retry may be tried (None: none)."""
+    when = db.session.scalar(select(func.min(DigestMessage.next_attempt_at)).where(
+        DigestMessage.status == DigestStatus.PENDING, DigestMessage.digest_on == today))
+    db.session.commit()
+    if when is not None and when.tzinfo is None:  # min() skips the column type on SQLite
+        when = when.replace(tzinfo=UTC)
+    return when
 
 
 # ---- phase 1: compose ------------------------------------------------------------------------

@@ -81,8 +81,8 @@ def no_smtp_server(app: Flask) -> None:
 
 
 @contextmanager
-def running_smtp_server(app: Flask) -> Iterator[Inbox]:
-    inbox = Inbox()
+def running_smtp_server(app: Flask, inbox: Inbox | None = None) -> Iterator[Inbox]:
+    inbox = inbox or Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=False,
