@@ -44,12 +44,14 @@ def _app_for(database_url: str) -> tuple[Flask, dict[str, Any]]:
     if database_url not in _APPS:
         app = create_app({"CASEAPP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
 
-        @app.before_request
         def _load_the_user_of_this_request() -> None:
             # The fixture keeps one app context open for the whole test, and Flask-Login
             # caches the signed-in user in its ``g``: forget it, as a real request's own
             # context would, so that two clients of two users in one test are each themselves.
+            # First of all the hooks: the app's own (web.auth's session rules) read the user.
             g.pop("_login_user", None)
+
+        app.before_request_funcs.setdefault(None, []).insert(0, _load_the_user_of_this_request)
 
         _APPS[database_url] = (app, copy.deepcopy(dict(app.config)))
     return _APPS[database_url]
