@@ -62,6 +62,8 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     # A session with no request for this long ends (0: never).
     SESSION_IDLE_MINUTES = 8 * 60
+    # Calendar clients polling a consultant's feed (per address).
+    CALENDAR_FEED_RATE_LIMIT = "60 per minute"
 
     # Response headers (web.security). HSTS only where the site is served over https.
     CONTENT_SECURITY_POLICY = (
@@ -154,6 +156,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS_SECONDS = 365 * 24 * 3600
+    # Addresses made outside a request (the digests' links) are https, as the site is.
+    PREFERRED_URL_SCHEME = "https"
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {
         "pool_pre_ping": True, "pool_size": 10, "hide_parameters": True
     }
