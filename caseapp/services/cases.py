@@ -28,7 +28,12 @@ from caseapp.models import (
 from caseapp.services import audit, people
 from caseapp.services.checks import case_facts, rule_set_for_facts
 from caseapp.services.deadlines import refresh_deadlines
-from caseapp.services.derived import attention_values, reply_due_reasons, row_values
+from caseapp.services.derived import (
+    attention_values,
+    case_note_texts,
+    reply_due_reasons,
+    row_values,
+)
 from caseapp.services.errors import ConflictError, NotAllowed, ValidationFailed
 
 T = TypeVar("T")
@@ -163,7 +168,7 @@ def refresh_derived(case: Case) -> None:
     with db.session.no_autoflush:
         facts = case_facts(case, clock.today())
     rule_set = rule_set_for_facts(facts)
-    values = {**row_values(case),
+    values = {**row_values(case, case_note_texts(case)),
               **attention_values(facts, rule_set, reply_due_reasons(case))}
     for name, value in values.items():
         if getattr(case, name) != value:

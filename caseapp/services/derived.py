@@ -5,6 +5,7 @@ evaluates rules or joins the parts per row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,22 +17,52 @@ from caseapp.rules.attention import attention
 from caseapp.rules.vocab import EvidenceStatus
 from caseapp.textsearch import search_document
 
+# The managers' search finds a case by its newest notes, within bounds: a case with years of
+# contact log keeps a search text (and an index entry) of a sensible size.
+SEARCHED_NOTES = 50
+SEARCHED_NOTE_CHARS = 20_000
 
-def search_parts(case: Any) -> list[str | None]:
-    """What the search box finds a case by: reference, names, Chinese names, e-mail."""
+
+def search_parts(case: Any, note_texts: Iterable[str] = ()) -> list[str | None]:
+    """What the search box finds a case by: reference, names, Chinese names, e-mail, and the
+    text of its newest notes (``note_texts``, newest first; bounded here)."""
     applicant = case.applicant
     parts: list[str | None] = [case.reference, applicant.given_name, applicant.family_name,
                                applicant.chinese_name, applicant.email]
     for dependant in case.dependants:
         parts += [dependant.given_name, dependant.family_name]
+    room = SEARCHED_NOTE_CHARS
+    for text in list(note_texts)[:SEARCHED_NOTES]:
+        if room <= 0:
+            break
+        parts.append(text[:room])
+        room -= len(text)
     return parts
 
 
-def row_values(case: Any) -> dict[str, Any]:
+def case_note_texts(case: Any) -> list[str]:
+    """The texts of the newest notes of ``case`` (an ORM Case), newest first, those added or
+    corrected in the current transaction included. Read without autoflush: the case row must
+    be written once per change."""
+    from caseapp.models import CaseNote
+
+    added = [o for o in db.session.new if isinstance(o, CaseNote) and o.case_id == case.id]
+    if case.id is None:
+        return []
+    with db.session.no_autoflush:
+        # Whole notes, not their text column: a note corrected in this transaction is the
+        # object in the session, with its new text.
+        stored = list(db.session.scalars(
+            select(CaseNote).where(CaseNote.case_id == case.id)
+            .order_by(CaseNote.created_at.desc(), CaseNote.id.desc()).limit(SEARCHED_NOTES)))
+    return [note.text for note in [*added, *stored] if note.text]
+
+
+def row_values(case: Any, note_texts: Iterable[str] = ()) -> dict[str, Any]:
     """``search_text`` and ``has_verified_deposit`` for ``case`` (a Case, or plain rows with
-    the same attributes)."""
+    the same attributes) and the texts of its newest notes."""
     return {
-        "search_text": search_document(search_parts(case)),
+        "search_text": search_document(search_parts(case, note_texts)),
         "has_verified_deposit": any(
             EvidenceStatus(e.status) is EvidenceStatus.VERIFIED for e in case.deposits),
     }
