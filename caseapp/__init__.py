@@ -95,13 +95,14 @@ def _register_blueprints(app: Flask) -> None:
         deposits,
         documents,
         manage,
+        notes,
         profile,
         submission,
         workflow,
     )
 
     for module in (auth, cases, checks, deposits, documents, workflow, submission, manage,
-                   admin, profile, calendar_feed, deadlines):
+                   admin, profile, calendar_feed, deadlines, notes):
         app.register_blueprint(module.bp)
 
     from caseapp.api import init_api
