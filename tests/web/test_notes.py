@@ -40,6 +40,7 @@ def test_the_case_page_adds_a_note_with_a_follow_up_that_becomes_a_deadline(
     page = consultant_client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert 'id="notes"' in page and "No notes yet." in page
     assert f'action="/cases/{case.reference}/notes/new"' in page
+    assert f'name="note-version" type="hidden" value="{case.version}"' in page
     due = clock.today() + timedelta(days=7)
     response = consultant_client.post(
         f"/cases/{case.reference}/notes/new",
