@@ -45,6 +45,8 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # Anyone.
     "static": EVERYONE,
     "auth.login": EVERYONE,
+    # The token in the address is the key (an unknown one is 404 for everyone).
+    "calendar_feed.feed": EVERYONE,
     "api-docs.openapi_json": EVERYONE,
     "api_docs.docs": EVERYONE,
     # Admins' pages.
@@ -77,6 +79,8 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "auth.logout": SIGNED_IN,
     "profile.index": SIGNED_IN,
     "profile.change_password": SIGNED_IN,
+    "profile.turn_on_calendar_feed": SIGNED_IN,
+    "profile.turn_off_calendar_feed": SIGNED_IN,
     "profile.create_token": SIGNED_IN,
     "profile.revoke_token": SIGNED_IN,
     "cases.index": SIGNED_IN,
@@ -92,6 +96,12 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "cases.edit_view": SIGNED_IN,
     "cases.delete_view": SIGNED_IN,
     "checks.index": SIGNED_IN,
+    "deadlines.this_week": SIGNED_IN,
+    "deadlines.mark_done": SIGNED_IN,
+    "deadlines.snooze": SIGNED_IN,
+    "notes.index": SIGNED_IN,
+    "notes.add_note": SIGNED_IN,
+    "notes.edit_note": SIGNED_IN,
     "checks.run": SIGNED_IN,
     "checks.show": SIGNED_IN,
     "deposits.new": SIGNED_IN,
@@ -254,8 +264,10 @@ def test_each_route_admits_exactly_its_roles(app: Flask, make_user: Any) -> None
         "user_id": make_user(Role.CONSULTANT).id,
         "version": "qmas-2024-11",
         "filename": "app.css",
+        "token": "no-such-feed-token",
         # No cheap object: an id nobody has.
-        "view_id": 1, "package_id": 1, "request_id": 1, "entry_id": 1,
+        "view_id": 1, "package_id": 1, "request_id": 1, "entry_id": 1, "note_id": 1,
+        "deadline_id": 1,
     }
     case_page = f"/cases/{case.reference}"
 
