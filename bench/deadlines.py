@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/deadlines.py [--cases 100000] [--consultants 40]
                                         [--database sqlite|postgresql|both] [--rounds 10]
-                                        [--batch 500]
+                                        [--batch 500] [--only recompute|pages]
 
 The database is the one bench/lists.py seeds (``caseapp.bulk.seed_bulk``), copied so that
 this bench's deadlines stay its own: SQLite instance/bench/deadlines-<cases>-<consultants>
@@ -211,8 +211,9 @@ def bench_database(kind: str, args: argparse.Namespace) -> list[str]:
     url = (sqlite_database if kind == "sqlite" else postgres_database)(args.cases,
                                                                        args.consultants)
     app = bench_app(url)
-    lines = run_recompute(app, args.batch)
-    lines += run_pages(app, args.rounds)
+    lines = run_recompute(app, args.batch) if args.only in (None, "recompute") else []
+    if args.only in (None, "pages"):
+        lines += run_pages(app, args.rounds)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -226,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--only", choices=("recompute", "pages"),
+                        help="one half of the bench (pages: on the deadlines stored already)")
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     if (failed := under_postgres(kinds, __file__, argv)) is not None:
