@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from .ages import date_turning, last_day_counted
 from .attention import passport_window_opens
-from .facts import CaseFacts
+from .facts import CaseFacts, DependantFacts
 from .financial import _sort_evidence
 from .ruleset import RuleSet
 from .text import iso
@@ -45,7 +45,7 @@ def case_deadlines(facts: CaseFacts, rules: RuleSet) -> tuple[DerivedDeadline, .
     months = rules.passport_warning_months
     submitted = facts.submitted_on is not None
     if not submitted:
-        found += _passports(facts, months)
+        found += _passports(facts, rules, months)
         found += _statements(facts, rules)
         found += _children(facts, rules)
         planned = facts.planned_submission_date
@@ -57,10 +57,10 @@ def case_deadlines(facts: CaseFacts, rules: RuleSet) -> tuple[DerivedDeadline, .
     return tuple(sorted(found, key=lambda d: (d.due_on, d.source)))
 
 
-def _passports(facts: CaseFacts, months: int) -> list[DerivedDeadline]:
+def _passports(facts: CaseFacts, rules: RuleSet, months: int) -> list[DerivedDeadline]:
     people = [("applicant", "the applicant", facts.applicant.passport_expiry)]
     people += [(f"dependant:{d.id}", d.display_name, d.passport_expiry)
-               for d in facts.dependants]
+               for d in facts.dependants if _may_accompany(d, facts.check_date, rules)]
     return [DerivedDeadline(
         "passport_expiry", f"passport:{person}", passport_window_opens(expiry, months),
         f"Passport of {name} expires on {iso(expiry)}: have it renewed (the checks warn "
@@ -68,16 +68,34 @@ def _passports(facts: CaseFacts, months: int) -> list[DerivedDeadline]:
         for person, name, expiry in people if expiry is not None]
 
 
+def _may_accompany(dependant: DependantFacts, check: date, rules: RuleSet) -> bool:
+    """A spouse, or a child who is unmarried and under age on ``check`` (an unknown date of
+    birth or marital status may still turn out so): the others' passports are not asked for."""
+    if dependant.relationship is Relationship.SPOUSE:
+        return True
+    if dependant.relationship is not Relationship.CHILD:
+        return False
+    if dependant.marital_status is MaritalStatus.MARRIED:
+        return False
+    return (dependant.date_of_birth is None
+            or check < date_turning(dependant.date_of_birth, rules.dependant_child_max_age))
+
+
 def _statements(facts: CaseFacts, rules: RuleSet) -> list[DerivedDeadline]:
+    """Each statement that counts, or will once verified: the last day it is fresh. While no
+    statement counts, one that went stale stays as an overdue deadline (get a newer one)."""
     months = rules.deposit_freshness_months
     evidence = _sort_evidence(facts.deposits, facts.check_date, months)
-    return [DerivedDeadline(
-        "statement_stale", f"statement:{deposit.id}",
-        last_day_counted(deposit.statement_date, months),
-        f"Statement {deposit.description} counts until "
-        f"{iso(last_day_counted(deposit.statement_date, months))}: submit by then or get a "
-        f"newer statement ({months} months' freshness).")
-        for deposit in evidence.counted]
+    live = [*evidence.counted, *(d for d, why in evidence.excluded if why == "pending")]
+    stale = [] if evidence.counted else [d for d, why in evidence.excluded if why == "stale"]
+    found = []
+    for deposit in [*live, *stale]:
+        last = last_day_counted(deposit.statement_date, months)
+        found.append(DerivedDeadline(
+            "statement_stale", f"statement:{deposit.id}", last,
+            f"Statement {deposit.description} counts until {iso(last)}: submit by then or "
+            f"get a newer statement ({months} months' freshness)."))
+    return found
 
 
 def _children(facts: CaseFacts, rules: RuleSet) -> list[DerivedDeadline]:

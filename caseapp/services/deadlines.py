@@ -79,10 +79,13 @@ def refresh_deadlines(case: Any, facts: CaseFacts, rule_set: RuleSet) -> None:
             select(InformationRequest).where(InformationRequest.case_id == case.id)))
         requests += [o for o in db.session.new
                      if isinstance(o, InformationRequest) and o.case_id == case.id]
+        # Stored with a follow-up, and any of the case's notes changed or added in this
+        # transaction (not flushed yet); each read as it stands now.
         notes = list(db.session.scalars(select(CaseNote).where(
             CaseNote.case_id == case.id, CaseNote.follow_up_on.is_not(None))))
-        notes += [o for o in db.session.new if isinstance(o, CaseNote) and o.case_id == case.id
-                  and o.follow_up_on is not None and o not in notes]
+        notes += [o for o in (*db.session.new, *db.session.dirty)
+                  if isinstance(o, CaseNote) and o.case_id == case.id and o not in notes]
+        notes = [note for note in notes if note.follow_up_on is not None]
         stored = {row.source: row for row in db.session.scalars(
             select(Deadline).where(Deadline.case_id == case.id))}
     wanted = {d.source: d for d in derive(

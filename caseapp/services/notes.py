@@ -123,6 +123,10 @@ def check_note(values: dict[str, Any], case: Case, note: CaseNote | None = None,
         errors["happened_on"] = ["Enter the date of the contact."]
     elif at is not None and not isinstance(at, time):
         errors["happened_time"] = ["Enter a time as HH:MM, or leave it empty."]
+    elif day < today - MAX_HAPPENED_AGE:  # before converting: year 1 has no UTC midnight
+        errors["happened_on"] = [
+            f"Enter a date within the last five years (after "
+            f"{(today - MAX_HAPPENED_AGE).isoformat()})."]
     else:
         happened = _happened_at(day, at, now)
         if happened > now:

@@ -3,11 +3,12 @@ fresh day, each unmarried child's last day under 18, the planned submission; by 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from caseapp.rules import default_rule_set
 from caseapp.rules.deadlines import DerivedDeadline, case_deadlines
-from caseapp.rules.vocab import EvidenceStatus, MaritalStatus
+from caseapp.rules.facts import DependantFacts
+from caseapp.rules.vocab import EvidenceStatus, MaritalStatus, Relationship
 from tests.rules.builders import CHECK, applicant, case, child, deposit, spouse
 
 RULES = default_rule_set()  # passports warned of 6 months ahead, statements fresh 3 months
@@ -49,9 +50,38 @@ def test_a_counted_statement_is_due_on_its_last_fresh_day():
     assert "statement:13" not in found  # rejected evidence counts for nothing
 
 
-def test_a_stale_statement_has_no_deadline_left():
+def test_a_stale_statement_stays_overdue_while_no_statement_counts():
     facts = case(deposits=(deposit(id=12, statement_date=date(2025, 10, 1)),))
-    assert "statement:12" not in _by_source(case_deadlines(facts, RULES))
+    stale = _by_source(case_deadlines(facts, RULES))["statement:12"]
+    assert stale.due_on < facts.check_date  # overdue: get a newer statement
+
+
+def test_a_stale_statement_has_no_deadline_once_a_newer_one_counts():
+    facts = case(deposits=(deposit(id=12, statement_date=date(2025, 10, 1)),
+                           deposit(id=13, statement_date=CHECK - timedelta(days=10))))
+    found = _by_source(case_deadlines(facts, RULES))
+    assert "statement:12" not in found and "statement:13" in found
+
+
+def test_a_statement_awaiting_verification_has_its_freshness_deadline():
+    facts = case(deposits=(deposit(id=14, statement_date=CHECK - timedelta(days=10),
+                                   status=EvidenceStatus.PENDING),))
+    assert "statement:14" in _by_source(case_deadlines(facts, RULES))
+
+
+def test_only_dependants_who_may_accompany_have_passport_deadlines():
+    expiry = date(2027, 12, 31)
+    facts = case(deposits=(), dependants=(
+        child(id=1, born=date(2015, 1, 1), passport_expiry=expiry),
+        child(id=2, born=date(2012, 1, 1), marital_status=MaritalStatus.MARRIED,
+              passport_expiry=expiry),
+        child(id=3, born=date(2000, 1, 1), passport_expiry=expiry),
+        DependantFacts(id=4, relationship=Relationship.PARENT, passport_expiry=expiry),
+        DependantFacts(id=5, relationship=Relationship.SPOUSE, passport_expiry=expiry),
+    ))
+    found = _by_source(case_deadlines(facts, RULES))
+    assert {s for s in found if s.startswith("passport:dependant")} == {
+        "passport:dependant:1", "passport:dependant:5"}
 
 
 def test_a_child_is_due_the_day_before_turning_18():

@@ -4,7 +4,7 @@ read newest first a page at a time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -85,6 +85,16 @@ def test_a_follow_up_date_becomes_a_deadline_and_moves_with_a_correction(app, db
         Deadline.source == f"note:{note.id}")).all() == []
 
 
+def test_a_follow_up_added_by_a_correction_becomes_a_deadline_at_once(app, db, consultant):
+    case = open_case(consultant)
+    note = note_service.add_note(consultant, case, _values(), case.version)
+    due = clock.today() + timedelta(days=3)
+    note_service.edit_note(consultant, db.session.get(CaseNote, note.id),
+                           _values(follow_up_on=due), _reload(db, case).version)
+    assert db.session.scalars(select(Deadline.due_on).where(
+        Deadline.source == f"note:{note.id}")).one() == due
+
+
 @pytest.mark.parametrize("overrides,field", [
     ({"text": ""}, "text"),
     ({"text": "   \n  "}, "text"),
@@ -96,6 +106,8 @@ def test_a_follow_up_date_becomes_a_deadline_and_moves_with_a_correction(app, db
     ({"follow_up_on": clock.today() + timedelta(days=800)}, "follow_up_on"),
     ({"happened_on": clock.today() + timedelta(days=1)}, "happened_on"),
     ({"happened_on": clock.today() - timedelta(days=6 * 366)}, "happened_on"),
+    ({"happened_on": date(1, 1, 1)}, "happened_on"),  # no UTC midnight before it
+    ({"happened_on": date(1, 1, 1), "happened_time": time(0, 0)}, "happened_on"),
 ])
 def test_bad_input_is_refused_per_field_and_nothing_is_written(app, db, consultant, overrides,
                                                                field):
