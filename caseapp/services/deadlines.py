@@ -165,7 +165,10 @@ def _snooze_date(until: date | None, today: date) -> date:
     return until
 
 
-def _ensure_markable(actor: User, deadline: Deadline) -> Case:
+def _ensure_markable(actor: User, deadline: Deadline, seen_due_on: date | None) -> Case:
+    """``seen_due_on``: the date the deadline had where the user saw it. A recomputation since
+    may have moved it (a new passport, a new statement): a mark meant for the old date must
+    not silence the new one."""
     case = deadline.case
     if actor.role is Role.CONSULTANT and case.consultant_id != actor.id:
         raise NotAllowed("This deadline belongs to a case of another consultant.")
@@ -174,6 +177,9 @@ def _ensure_markable(actor: User, deadline: Deadline) -> Case:
                          "longer followed.")
     if deadline.done_at is not None:
         raise NotAllowed("This deadline is already marked done.")
+    if seen_due_on != deadline.due_on:
+        raise NotAllowed(f"This deadline changed since the page was shown: it is now due on "
+                         f"{deadline.due_on.isoformat()}. Nothing was saved; look at it again.")
     return case
 
 
@@ -185,11 +191,12 @@ def _commit() -> None:
         raise
 
 
-def mark_done(actor: User, deadline: Deadline, reason: str | None) -> Deadline:
+def mark_done(actor: User, deadline: Deadline, reason: str | None,
+              seen_due_on: date | None) -> Deadline:
     """Mark ``deadline`` done, with why, as one audited transaction. It stays done until its
     cause's date changes (``refresh_deadlines`` clears the mark then). Not a change to the
     case file: the case's version stays, so no colleague's open form goes stale."""
-    case = _ensure_markable(actor, deadline)
+    case = _ensure_markable(actor, deadline, seen_due_on)
     text = _reason(reason)
     deadline.done_at = utcnow()
     deadline.done_by_id = actor.id
@@ -202,11 +209,11 @@ def mark_done(actor: User, deadline: Deadline, reason: str | None) -> Deadline:
     return deadline
 
 
-def snooze(actor: User, deadline: Deadline, until: date | None,
-           reason: str | None) -> Deadline:
+def snooze(actor: User, deadline: Deadline, until: date | None, reason: str | None,
+           seen_due_on: date | None) -> Deadline:
     """Hide ``deadline`` until ``until`` (after today, at most about a year ahead), with why,
     as one audited transaction. From ``until`` on it is open again if its cause still is."""
-    case = _ensure_markable(actor, deadline)
+    case = _ensure_markable(actor, deadline, seen_due_on)
     today = clock.today()
     errors: dict[str, list[str]] = {}
     text = day = None

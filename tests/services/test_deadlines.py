@@ -154,7 +154,7 @@ def test_a_status_move_that_keeps_the_case_open_keeps_them(db, consultant):
 def test_a_done_passport_deadline_comes_back_when_the_expiry_is_edited(db, consultant):
     case = open_case(consultant, **expiring_in(100))
     passport = stored(db, case)["passport:applicant"]
-    service.mark_done(consultant, passport, "Renewal booked at the consulate")
+    service.mark_done(consultant, passport, "Renewal booked at the consulate", passport.due_on)
     # Another edit keeps the mark: the cause and its date stand.
     case_service.update_applicant(consultant, case, {"email": "new@example.com"}, SKIP)
     assert stored(db, case)["passport:applicant"].done_at is not None
@@ -183,7 +183,7 @@ def test_a_snooze_is_cleared_when_the_date_moves_and_kept_otherwise(db, consulta
                                   planned_submission_date=clock.today() + timedelta(days=5))
     planned = stored(db, case)["planned"]
     until = clock.today() + timedelta(days=2)
-    service.snooze(consultant, planned, until, "Client travelling")
+    service.snooze(consultant, planned, until, "Client travelling", planned.due_on)
     run_checks(consultant, case)
     assert stored(db, case)["planned"].snoozed_until == until
     case_service.update_case_details(consultant, case, clock.today() + timedelta(days=6), SKIP)
@@ -196,7 +196,7 @@ def test_a_snoozed_deadline_is_open_again_from_the_day_it_was_snoozed_to(db, con
                                   planned_submission_date=today + timedelta(days=5))
     planned = stored(db, case)["planned"]
     until = today + timedelta(days=3)
-    service.snooze(consultant, planned, until, "Client travelling")
+    service.snooze(consultant, planned, until, "Client travelling", planned.due_on)
 
     def listed(on):
         return planned.id in {d.id for d in open_deadlines(on, on + timedelta(days=30))}
@@ -210,10 +210,10 @@ def test_marks_are_audited_with_who_what_and_why(db, consultant):
                                   planned_submission_date=clock.today() + timedelta(days=5))
     planned = stored(db, case)["planned"]
     until = clock.today() + timedelta(days=2)
-    service.snooze(consultant, planned, until, "  Client travelling  ")
+    service.snooze(consultant, planned, until, "  Client travelling  ", planned.due_on)
     planned = stored(db, case)["planned"]
     assert planned.mark_reason == "Client travelling" and planned.snoozed_by_id == consultant.id
-    service.mark_done(consultant, planned, "Submitted")
+    service.mark_done(consultant, planned, "Submitted", planned.due_on)
     entries = list(db.session.scalars(select(AuditEntry).where(
         AuditEntry.entity == f"deadline:{planned.id}").order_by(AuditEntry.id)))
     assert [(e.action, e.user_id, e.case_id) for e in entries] == [
@@ -242,11 +242,11 @@ def test_bad_marks_are_refused_and_change_nothing(db, consultant, reason, until_
     planned = stored(db, case)["planned"]
     until = None if until_days is None else clock.today() + timedelta(days=until_days)
     with pytest.raises(ValidationFailed) as refused:
-        service.snooze(consultant, planned, until, reason)
+        service.snooze(consultant, planned, until, reason, planned.due_on)
     assert set(refused.value.errors) == errors
     if errors == {"reason"}:
         with pytest.raises(ValidationFailed):
-            service.mark_done(consultant, planned, reason)
+            service.mark_done(consultant, planned, reason, planned.due_on)
     planned = stored(db, case)["planned"]
     assert planned.snoozed_until is None and planned.done_at is None
     assert db.session.scalar(select(AuditEntry).where(
@@ -257,7 +257,8 @@ def test_a_year_ahead_is_the_furthest_snooze(db, consultant):
     case = case_service.open_case(consultant, applicant_values(),
                                   planned_submission_date=clock.today() + timedelta(days=5))
     planned = stored(db, case)["planned"]
-    service.snooze(consultant, planned, service.latest_snooze(clock.today()), "Next year")
+    service.snooze(consultant, planned, service.latest_snooze(clock.today()), "Next year",
+                   planned.due_on)
     assert stored(db, case)["planned"].snoozed_until == service.latest_snooze(clock.today())
 
 
@@ -267,14 +268,15 @@ def test_a_closed_cases_deadline_and_another_consultants_are_refused(
                                   planned_submission_date=clock.today() + timedelta(days=5))
     planned = stored(db, case)["planned"]
     with pytest.raises(NotAllowed, match="another consultant"):
-        service.mark_done(other_consultant, planned, "Not mine")
+        service.mark_done(other_consultant, planned, "Not mine", planned.due_on)
     # A row left from before the case closed (the recomputation removes them) is refused.
     db.session.get(Case, case.id).status = CaseStatus.WITHDRAWN
     db.session.commit()
     with pytest.raises(NotAllowed, match="withdrawn"):
-        service.mark_done(manager, planned, "Closed")
+        service.mark_done(manager, planned, "Closed", planned.due_on)
     with pytest.raises(NotAllowed, match="withdrawn"):
-        service.snooze(manager, planned, clock.today() + timedelta(days=2), "Closed")
+        service.snooze(manager, planned, clock.today() + timedelta(days=2), "Closed",
+                       planned.due_on)
     assert stored(db, case)["planned"].done_at is None
 
 
@@ -282,7 +284,8 @@ def test_marking_leaves_the_case_version_alone(db, consultant):
     case = case_service.open_case(consultant, applicant_values(),
                                   planned_submission_date=clock.today() + timedelta(days=5))
     version = case.version
-    service.mark_done(consultant, stored(db, case)["planned"], "Submitted")
+    planned = stored(db, case)["planned"]
+    service.mark_done(consultant, planned, "Submitted", planned.due_on)
     db.session.expire_all()
     assert db.session.get(Case, case.id).version == version
 

@@ -127,9 +127,10 @@ def test_closed_cases_and_done_or_snoozed_deadlines_are_not_listed(
     move_status(consultant, withdrawn, CaseStatus.WITHDRAWN, "Client changed plans",
                 withdrawn.version)
     done = planned_in(consultant, 1)
-    mark_done(consultant, deadline_of(done), "Submitted on paper")
+    mark_done(consultant, deadline_of(done), "Submitted on paper", deadline_of(done).due_on)
     snoozed = planned_in(consultant, 1)
-    snooze(consultant, deadline_of(snoozed), clock.today() + timedelta(days=3), "Client away")
+    snooze(consultant, deadline_of(snoozed), clock.today() + timedelta(days=3), "Client away",
+           deadline_of(snoozed).due_on)
     shown = planned_in(consultant, 1)
     page = consultant_client.get(URL).get_data(as_text=True)
     assert shown.reference in page
@@ -176,7 +177,8 @@ def test_marking_done_is_audited_and_the_line_goes(db, consultant, consultant_cl
     case = planned_in(consultant, 1)
     deadline = deadline_of(case)
     response = consultant_client.post(f"/deadlines/{deadline.id}/done",
-                                      data={"reason": "Submitted on paper at the counter"})
+                                      data={"reason": "Submitted on paper at the counter",
+                                            "due_on": deadline.due_on.isoformat()})
     assert response.status_code == 302
     assert response.headers["Location"] == URL
     page = consultant_client.get(URL).get_data(as_text=True)
@@ -196,6 +198,7 @@ def test_a_manager_marks_any_deadline_and_keeps_the_filter(
     deadline = deadline_of(planned_in(consultant, 1))
     response = manager_client.post(f"/deadlines/{deadline.id}/snooze", data={
         "reason": "Waiting for the employer letter", "consultant": str(consultant.id),
+        "due_on": deadline.due_on.isoformat(),
         "until": (clock.today() + timedelta(days=10)).isoformat()})
     assert response.status_code == 302
     assert response.headers["Location"] == f"{URL}?consultant={consultant.id}"
@@ -211,7 +214,8 @@ def test_a_snoozed_deadline_comes_back_on_the_day_it_was_snoozed_to(
     deadline = deadline_of(case)
     until = today + timedelta(days=3)
     consultant_client.post(f"/deadlines/{deadline.id}/snooze",
-                           data={"reason": "Client abroad", "until": until.isoformat()})
+                           data={"reason": "Client abroad", "until": until.isoformat(),
+                                 "due_on": deadline.due_on.isoformat()})
     link = f'href="/cases/{case.reference}"'
     assert link not in consultant_client.get(URL).get_data(as_text=True)
     monkeypatch.setattr(clock, "today", lambda: until - timedelta(days=1))
@@ -239,6 +243,7 @@ def test_bad_input_is_shown_beside_the_lines_field_with_what_was_typed(
     dates = {"TOMORROW": today + timedelta(days=1), "PAST": today - timedelta(days=2),
              "TODAY": today, "NEXT_YEAR": today + timedelta(days=400)}
     sent = {k: (dates[v].isoformat() if v in dates else v) for k, v in data.items()}
+    sent["due_on"] = deadline.due_on.isoformat()
     if data.get("until") == "TOMORROW" and field == "until":
         sent["until"] = "31/12/2026"  # not a date the form reads
     response = consultant_client.post(f"/deadlines/{deadline.id}/{path}", data=sent)
@@ -276,8 +281,9 @@ def test_unknown_and_other_consultants_deadlines_are_404(
 
 def test_marking_a_deadline_already_done_says_so(db, consultant, consultant_client):
     deadline = deadline_of(planned_in(consultant, 1))
-    consultant_client.post(f"/deadlines/{deadline.id}/done", data={"reason": "Done"})
-    again = consultant_client.post(f"/deadlines/{deadline.id}/done", data={"reason": "Done"},
+    seen = {"reason": "Done", "due_on": deadline.due_on.isoformat()}
+    consultant_client.post(f"/deadlines/{deadline.id}/done", data=seen)
+    again = consultant_client.post(f"/deadlines/{deadline.id}/done", data=seen,
                                    follow_redirects=True)
     assert "Not saved: This deadline is already marked done." in again.get_data(as_text=True)
     assert len(audit_entries(db, "marked_done")) == 1
@@ -286,8 +292,8 @@ def test_marking_a_deadline_already_done_says_so(db, consultant, consultant_clie
 def test_the_forms_need_the_csrf_token(app, consultant, client_for):
     deadline = deadline_of(planned_in(consultant, 1))
     app.config["WTF_CSRF_ENABLED"] = True
-    response = client_for(consultant).post(f"/deadlines/{deadline.id}/done",
-                                           data={"reason": "Done"})
+    response = client_for(consultant).post(f"/deadlines/{deadline.id}/done", data={
+        "reason": "Done", "due_on": deadline.due_on.isoformat()})
     assert response.status_code == 400
     assert deadline.done_at is None
 
@@ -296,3 +302,18 @@ def test_the_page_carries_no_date_of_birth_or_passport_number(consultant, consul
     planned_in(consultant, 1)
     page = consultant_client.get(URL).get_data(as_text=True)
     assert "A12345678" not in page and "1990-05-17" not in page
+
+
+@pytest.mark.parametrize("seen", ["OLD", "", "not-a-date"])
+def test_a_mark_from_a_page_shown_before_the_date_moved_is_refused(
+        db, consultant, consultant_client, seen):
+    """A new planned date (or a new passport) moved the deadline since the page was shown:
+    a Done meant for the old date must not silence the new one."""
+    case = planned_in(consultant, 5)
+    deadline = deadline_of(case)
+    shown = (deadline.due_on - timedelta(days=4)).isoformat() if seen == "OLD" else seen
+    response = consultant_client.post(f"/deadlines/{deadline.id}/done", data={
+        "reason": "Client is renewing", "due_on": shown}, follow_redirects=True)
+    assert "This deadline changed since the page was shown" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert deadline.done_at is None and audit_entries(db, "marked_done") == []

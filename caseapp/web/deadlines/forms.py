@@ -4,6 +4,7 @@ first, so an empty or over-long reason is refused before anything is looked up."
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from wtforms import HiddenField, StringField
@@ -36,6 +37,14 @@ class MarkForm(SafeTextForm):
     """What both marks carry besides CSRF: the page's consultant filter, to go back to it."""
 
     consultant = HiddenField()
+    # The date the line showed: a deadline recomputed to another date since is refused.
+    due_on = HiddenField()
+
+    def seen_due_on(self) -> date | None:
+        try:
+            return date.fromisoformat((self.due_on.data or "").strip())
+        except ValueError:
+            return None
 
     def typed(self, name: str) -> str:
         """What the user typed in field ``name``, as typed (to show it again)."""

@@ -122,8 +122,8 @@ def _mark(deadline_id: int, action: str, form: MarkForm, save: Any, success: str
 def mark_done(deadline_id: int) -> Any:
     form = DoneForm()
     return _mark(deadline_id, "done", form,
-                 lambda deadline: deadline_service.mark_done(acting_user(), deadline,
-                                                             form.reason.data),
+                 lambda deadline: deadline_service.mark_done(
+                     acting_user(), deadline, form.reason.data, form.seen_due_on()),
                  "Marked done")
 
 
@@ -132,6 +132,7 @@ def mark_done(deadline_id: int) -> Any:
 def snooze(deadline_id: int) -> Any:
     form = SnoozeForm()
     return _mark(deadline_id, "snooze", form,
-                 lambda deadline: deadline_service.snooze(acting_user(), deadline,
-                                                          form.until.data, form.reason.data),
+                 lambda deadline: deadline_service.snooze(
+                     acting_user(), deadline, form.until.data, form.reason.data,
+                     form.seen_due_on()),
                  "Snoozed")
