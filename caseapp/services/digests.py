@@ -72,6 +72,7 @@ class RunReport:
     expired: int = 0  # pending rows of earlier days, given up
     pending_today: int = 0  # today's digests waiting for a retry
     failed_today: int = 0  # today's digests given up
+    withdrawn: int = 0  # composed for someone deactivated before it went out
 
     @property
     def ok(self) -> bool:
@@ -82,6 +83,8 @@ class RunReport:
                 f"{self.pending_today}, failed {self.failed_today}.")
         if self.expired:
             line += f" {self.expired} of earlier days expired unsent."
+        if self.withdrawn:
+            line += f" {self.withdrawn} withdrawn: the consultant was deactivated."
         return line
 
 
@@ -252,6 +255,13 @@ def send_due(today: date, report: RunReport | None = None,
             .execution_options(populate_existing=True)).one_or_none()
         if row is None:
             db.session.rollback()
+            continue
+        if not row.user.active or row.user.role is not Role.CONSULTANT:
+            # Deactivated (or no longer a consultant) since it was composed: not sent; a
+            # digest composed again the same day, after a reactivation, takes its place.
+            db.session.delete(row)
+            db.session.commit()
+            report.withdrawn += 1
             continue
         try:
             smtp_send(settings, build_message(row, settings), row.user.email)

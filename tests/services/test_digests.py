@@ -369,6 +369,23 @@ def test_a_refused_message_is_retried_after_the_backoff(db, smtp_server, consult
     assert (row.status, row.attempts, row.last_error) == (DigestStatus.SENT, 2, "")
 
 
+def test_a_consultant_deactivated_before_the_retry_gets_no_mail(db, smtp_server, consultant,
+                                                                admin):
+    from caseapp.services.users import set_active
+
+    case_with_deadlines(consultant)
+    smtp_server.reply = "451 4.3.0 Try again later"
+    now = utcnow()
+    assert digests.run(now=now).pending_today == 1
+    set_active(consultant, False, admin)
+
+    smtp_server.reply = None
+    later = digests.run(now=now + timedelta(seconds=61))
+    assert (later.sent, later.withdrawn, later.ok) == (0, 1, True)
+    assert "withdrawn: the consultant was deactivated" in later.summary()
+    assert smtp_server.envelopes == [] and rows(db) == []
+
+
 def test_no_server_backs_off_doubling_and_gives_up_after_the_last_attempt(
         db, app, no_smtp_server, consultant):
     app.config.update(DIGEST_MAX_ATTEMPTS=3, DIGEST_RETRY_BASE_SECONDS=60)
