@@ -31,6 +31,7 @@ from caseapp.extensions import db
 from caseapp.models import CalendarFeed, DeadlineKind, User, utcnow
 from caseapp.queries.calendar import FeedDeadline, feed_deadlines, feed_with_hash, working_feed
 from caseapp.services import audit
+from caseapp.services.deadlines import outside_date
 from caseapp.services.errors import NotAllowed
 
 PRODID = "-//caseapp//deadlines//EN"
@@ -180,8 +181,9 @@ def build_ics(user: User, case_url: Callable[[str], str], today: date | None = N
         event = Event()
         event.add("uid", f"deadline-{deadline.id}@caseapp")
         event.add("dtstamp", stamp)
-        event.add("dtstart", deadline.due_on)
-        event.add("dtend", deadline.due_on + timedelta(days=1))
+        day = outside_date(deadline.kind, deadline.due_on)  # a child's: by the month only
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
         event.add("summary", summary(deadline))
         event.add("description", description(deadline, url))
         event.add("url", url)

@@ -113,6 +113,20 @@ def refresh_deadlines(case: Any, facts: CaseFacts, rule_set: RuleSet) -> None:
             row.person = derived.person
 
 
+def outside_date(kind: DeadlineKind, due_on: date) -> date:
+    """The date a deadline is given outside the app (e-mail digests, calendar feeds): a
+    child's coming of age only by its month, as its exact day tells the date of birth."""
+    if kind is DeadlineKind.CHILD_TURNS_ADULT:
+        return due_on.replace(day=1)
+    return due_on
+
+
+def outside_date_text(kind: DeadlineKind, due_on: date) -> str:
+    if kind is DeadlineKind.CHILD_TURNS_ADULT:
+        return f"{due_on:%Y-%m}"
+    return due_on.isoformat()
+
+
 def is_open(deadline: Deadline, today: date) -> bool:
     """Not done, and not snoozed past ``today``."""
     return deadline.done_at is None and (

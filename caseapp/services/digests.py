@@ -55,6 +55,7 @@ from caseapp.mailer import send as smtp_send
 from caseapp.models import Deadline, DeadlineKind, DigestMessage, DigestStatus, Role, User
 from caseapp.models.base import utcnow
 from caseapp.queries.deadlines import open_deadlines
+from caseapp.services.deadlines import outside_date_text
 
 DAYS_AHEAD = 7
 MAX_LINES = 200  # a longer list is cut, with a pointer to the This week page
@@ -213,8 +214,9 @@ def _section(title: str, deadlines: Iterable[Deadline], base_url: str | None) ->
     lines = [f"{title} ({len(listed)})", "-" * (len(title) + len(str(len(listed))) + 3)]
     for deadline in listed:
         reference = deadline.case.reference
-        lines.append(f"{deadline.due_on.isoformat()}  {reference}  {deadline.kind.label}: "
-                     f"{describe(deadline)}")
+        # A child's coming of age by its month only: the exact day tells the date of birth.
+        when = outside_date_text(deadline.kind, deadline.due_on)
+        lines.append(f"{when:<10}  {reference}  {deadline.kind.label}: {describe(deadline)}")
         if base_url:
             lines.append(f"    {base_url}/cases/{quote(reference)}")
     return [*lines, ""]

@@ -242,6 +242,11 @@ def test_the_digest_carries_no_personal_data(db, smtp_server, app, consultant):
         for dependant in case.dependants:
             forbidden += [dependant.given_name, dependant.date_of_birth.isoformat(),
                           f"{dependant.date_of_birth:%d/%m/%Y}"]
+        # The day before the 18th birthday tells the date of birth: the month only.
+        coming_of_age = db.session.scalars(select(Deadline).where(
+            Deadline.case_id == case.id, Deadline.kind == DeadlineKind.CHILD_TURNS_ADULT)).one()
+        forbidden.append(coming_of_age.due_on.isoformat())
+        assert f"{coming_of_age.due_on:%Y-%m}     {case.reference}  Child comes of age" in text
         for value in forbidden:
             assert value and str(value) not in text, value
     stored = rows(db)[0]

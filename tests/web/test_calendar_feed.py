@@ -21,6 +21,7 @@ from caseapp.extensions import limiter
 from caseapp.models import CalendarFeed, Deadline, DeadlineKind, utcnow
 from caseapp.services import calendar
 from caseapp.services import users as user_service
+from caseapp.services.deadlines import outside_date
 from tests.conftest import login_client
 from tests.factories import dependant_values, open_case
 
@@ -171,12 +172,14 @@ def test_the_feed_holds_no_personal_data(app, db, consultant, consultant_client)
     events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(feed.data).walk("VEVENT")}
     for deadline in secrets_in_actions:
         event = events[f"deadline-{deadline.id}@caseapp"]
-        assert event.decoded("DTSTART") == deadline.due_on
+        # A child's coming of age by its month only: the day would tell the date of birth.
+        assert event.decoded("DTSTART") == outside_date(deadline.kind, deadline.due_on)
         assert str(event["SUMMARY"]) == (
             f"{case.reference} · {deadline.kind.label} · Z.Q.")
         assert deadline.action not in str(event["DESCRIPTION"])
     child_event = events[f"deadline-{secrets_in_actions[1].id}@caseapp"]
     assert "a dependant" in str(child_event["DESCRIPTION"])
+    assert child_event.decoded("DTSTART") == secrets_in_actions[1].due_on.replace(day=1)
 
 
 def test_a_consultant_sees_their_cases_and_a_manager_every_case(
