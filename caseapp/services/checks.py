@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, fields
 from datetime import date
 from decimal import Decimal
@@ -65,9 +66,11 @@ def known_rule_sets() -> tuple[RuleSet, ...]:
         return all_rule_sets()
 
 
-def _with_config_overrides(rule_set: RuleSet) -> RuleSet:
-    """``rule_set`` with the consultancy's CASEAPP_* threshold overrides applied."""
-    config = current_app.config
+def with_config_overrides(rule_set: RuleSet,
+                          config: Mapping[str, Any] | None = None) -> RuleSet:
+    """``rule_set`` with the consultancy's CASEAPP_* threshold overrides applied (from
+    ``config``: the app's, or settings read without one, as a migration does)."""
+    config = current_app.config if config is None else config
     overrides: dict[str, Any] = {}
     for setting, field in RULE_SET_SETTINGS.items():
         value = config.get(setting)
@@ -96,7 +99,7 @@ def rule_set_for_facts(facts: CaseFacts) -> RuleSet:
     submission date once submitted, else the planned submission date, else the check date),
     unless the configuration pins one; with the configured threshold overrides."""
     rule_set = pinned_rule_set() or rule_set_in_force(known_rule_sets(), facts.lodging_date)
-    return _with_config_overrides(rule_set)
+    return with_config_overrides(rule_set)
 
 
 def rule_set_for_case(case: Case, on: date | None = None) -> RuleSet:
@@ -107,7 +110,7 @@ def rule_set_for_case(case: Case, on: date | None = None) -> RuleSet:
 def configured_rule_set() -> RuleSet:
     """The rule set in force today (or the pinned one): for what has no case behind it."""
     rule_set = pinned_rule_set() or rule_set_in_force(known_rule_sets(), clock.today())
-    return _with_config_overrides(rule_set)
+    return with_config_overrides(rule_set)
 
 
 def applicant_facts(applicant: Applicant) -> ApplicantFacts:

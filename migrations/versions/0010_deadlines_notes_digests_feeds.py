@@ -6,9 +6,11 @@ Revises: 0009
 deadlines holds each case's dated things to do, derived from its facts by the rules (and the
 consultancy's own dates: a check too old to submit on, ImmD's reply dates, follow-ups) so the
 "This week" lists filter and sort on them; existing cases are backfilled in batches, by the
-same code the app recomputes them with (services.deadlines.derive) under the packaged rule
-set and the default check age (7 days): the next change or check run of a case recomputes it
-under the configured ones. case_notes are notes and the client contact log; digest_messages
+same code the app recomputes them with (services.deadlines.derive), under the rule set in
+force on each case's lodging date (or the pinned CASEAPP_RULE_SET_VERSION) with the
+configured CASEAPP_* overrides and check age, read from the environment as the app reads
+them. Rule sets stored by admins are not read here: a case under one is recomputed at its
+next change or check run. case_notes are notes and the client contact log; digest_messages
 the daily e-mail digest's outbox (one per consultant per day); calendar_feeds the hashed
 tokens of the consultants' iCalendar feeds. dependants gains passport_expiry (added in place).
 Create Date: 2026-11-26 05:15:48.969653
@@ -133,10 +135,20 @@ def downgrade() -> None:
 
 def _backfill(batch_size: int = 500) -> None:
     """The deadlines of existing cases, in batches of ``batch_size`` cases, from the rows."""
-    from caseapp.rules import rule_set_for
-    from caseapp.rules.ruleset import DEFAULT_VERSION
-    from caseapp.services.checks import case_facts
+    from config import load_config
+
+    from caseapp.rules.ruleset import packaged_rule_sets, rule_set_in_force
+    from caseapp.services.checks import case_facts, with_config_overrides
     from caseapp.services.deadlines import derive
+
+    settings = load_config()
+    packaged = packaged_rule_sets()
+    pinned = next((r for r in packaged if r.version == settings.get("RULE_SET_VERSION")), None)
+    check_max_age_days = int(settings["SUBMISSION_CHECK_MAX_AGE_DAYS"])
+
+    def rule_set_of(facts):
+        chosen = pinned or rule_set_in_force(packaged, facts.lodging_date)
+        return with_config_overrides(chosen, settings)
 
     bind = op.get_bind()
     meta = sa.MetaData()
@@ -144,7 +156,6 @@ def _backfill(batch_size: int = 500) -> None:
         sa.Table(name, meta, autoload_with=bind)
         for name in ("cases", "applicants", "dependants", "deposit_evidence",
                      "information_requests", "deadlines"))
-    rule_set = rule_set_for(DEFAULT_VERSION)
     today = datetime.now(ZoneInfo("Asia/Hong_Kong")).date()
     last_id = 0
     while True:
@@ -180,8 +191,10 @@ def _backfill(batch_size: int = 500) -> None:
         for case_id, case in by_case.items():
             if not hasattr(case, "applicant"):
                 continue  # no client file to read dates from (a row made by hand)
-            found = derive(case, case_facts(case, today), rule_set, check_max_age_days=7,
-                           requests=case.requests, notes=[])
+            facts = case_facts(case, today)
+            found = derive(case, facts, rule_set_of(facts),
+                           check_max_age_days=check_max_age_days, requests=case.requests,
+                           notes=[])
             rows += [{"case_id": case_id, "kind": d.kind, "source": d.source,
                       "due_on": d.due_on, "action": d.action, "person": d.person,
                       "mark_reason": ""} for d in found]

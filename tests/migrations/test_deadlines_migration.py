@@ -115,3 +115,19 @@ def test_0010_backfills_what_the_recomputation_gives(empty_database):  # noqa: F
             db.session.rollback()
             db.session.remove()
             db.engine.dispose()
+
+
+def test_0010_backfills_under_the_configured_settings(empty_database, monkeypatch):  # noqa: F811
+    """The consultancy's CASEAPP_* overrides hold for the backfill as for the app: a later
+    recomputation would otherwise move the dates (and clear any mark made meanwhile)."""
+    from caseapp.rules.attention import passport_window_opens
+
+    monkeypatch.setenv("CASEAPP_PASSPORT_WARNING_MONTHS", "9")
+    monkeypatch.setenv("CASEAPP_SUBMISSION_CHECK_MAX_AGE_DAYS", "10")
+    migrate(empty_database, "0009")
+    _insert_at_0009(empty_database)
+    migrate(empty_database, "0010")
+    due = {source: due for _, source, due, *_ in _backfilled(empty_database)[1]}
+    assert due["passport:applicant"] == passport_window_opens(TODAY + timedelta(days=100), 9)
+    checked_on = (NOW - timedelta(days=1)).astimezone(ZoneInfo("Asia/Hong_Kong")).date()
+    assert due["check"] == checked_on + timedelta(days=10)
