@@ -33,6 +33,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import Connection, Engine, Table, create_engine, func, insert, select, text
 
 from caseapp import clock
@@ -42,6 +43,7 @@ from caseapp.models import (
     AuditEntry,
     Case,
     CheckRun,
+    Deadline,
     Dependant,
     DepositEvidence,
     Document,
@@ -62,6 +64,7 @@ from caseapp.rules.vocab import (
 )
 from caseapp.rules.workflow import CaseStatus, is_allowed
 from caseapp.services.checks import case_facts, configured_rule_set, facts_fingerprint
+from caseapp.services.deadlines import derive
 from caseapp.services.derived import attention_values, row_values
 from caseapp.services.users import hash_password
 from caseapp.textsearch import fold
@@ -297,6 +300,8 @@ class _Context:
     consultants: tuple[tuple[int, str], ...]  # (id, name)
     managers: tuple[int, ...]
     excluded_nationalities: frozenset[str]
+    # An eligible check's last day to submit on (SUBMISSION_CHECK_MAX_AGE_DAYS): a deadline.
+    check_max_age_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -892,7 +897,7 @@ _RunOutcome = tuple[str, dict[str, Any], Decimal, str]
 _CaseOutcome = tuple[dict[str, Any], list[_RunOutcome]]
 
 INSERT_ORDER = ("cases", "applicants", "dependants", "deposit_evidence", "documents",
-                "status_changes", "check_runs", "audit_entries")
+                "status_changes", "check_runs", "audit_entries", "deadlines")
 
 
 def _evaluate_case(case: _BuiltCase, today: date, rule_set: RuleSet) -> _CaseOutcome:
@@ -910,8 +915,8 @@ def _evaluate_case(case: _BuiltCase, today: date, rule_set: RuleSet) -> _CaseOut
     return derived, runs
 
 
-def _rows(built: list[_BuiltCase], today: date, rule_set: RuleSet, managers: Sequence[int]
-          ) -> dict[str, list[dict[str, Any]]]:
+def _rows(built: list[_BuiltCase], today: date, rule_set: RuleSet, managers: Sequence[int],
+          check_max_age_days: int = 7) -> dict[str, list[dict[str, Any]]]:
     """Every row of a batch, with the rules' answers on the case rows and the runs."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in INSERT_ORDER}
     for case in built:
@@ -940,6 +945,14 @@ def _rows(built: list[_BuiltCase], today: date, rule_set: RuleSet, managers: Seq
             if case.last_event_is_submission:
                 case.case["updated_by_id"] = manager
         rows["cases"].append(case.case)
+        # The deadlines as services.deadlines stores them (no ImmD requests, no notes here).
+        facts = case_facts(case.now, today)
+        for deadline in derive(SimpleNamespace(**case.case), facts, rule_set,
+                               check_max_age_days=check_max_age_days, requests=[], notes=[]):
+            rows["deadlines"].append({
+                "case_id": case.case["id"], "kind": deadline.kind, "source": deadline.source,
+                "due_on": deadline.due_on, "action": deadline.action,
+                "person": deadline.person, "mark_reason": ""})
         rows["applicants"].append(case.applicant)
         rows["dependants"].extend(case.dependants)
         rows["deposit_evidence"].extend(case.deposits)
@@ -959,7 +972,9 @@ def _insert(conn: Connection, rows: dict[str, list[dict[str, Any]]]) -> None:
                      + sorted((r for r in batch if r["replaced_by_id"] is not None),
                               key=lambda r: -r["id"]))
         if batch:
-            conn.execute(insert(TABLES[name]), batch)
+            # Deadlines take their ids from the database: nothing refers to them.
+            table = Deadline.__table__ if name == "deadlines" else TABLES[name]
+            conn.execute(insert(table), batch)
 
 
 class _Store:
@@ -967,14 +982,15 @@ class _Store:
     worker of a pool (which then has its own engine on the same database)."""
 
     def __init__(self, engine: Engine, rule_set: RuleSet, today: date,
-                 managers: Sequence[int]) -> None:
+                 managers: Sequence[int], check_max_age_days: int = 7) -> None:
         self.engine = engine
         self.rule_set = rule_set
         self.today = today
         self.managers = tuple(managers)
+        self.check_max_age_days = check_max_age_days
 
     def save(self, built: list[_BuiltCase]) -> dict[str, int]:
-        rows = _rows(built, self.today, self.rule_set, self.managers)
+        rows = _rows(built, self.today, self.rule_set, self.managers, self.check_max_age_days)
         with self.engine.connect() as conn:
             if conn.dialect.name == "sqlite":
                 # SQLite's default page cache (2 MB) is far smaller than the indexes being
@@ -1011,7 +1027,7 @@ def _init_worker(setup: _WorkerSetup) -> None:
     # hide_parameters: an error must not carry client data (passport numbers) to a log.
     engine = create_engine(setup.url, hide_parameters=True)
     store = _Store(engine, load_rule_set(setup.rule_set), setup.ctx.today,
-                   setup.ctx.managers)
+                   setup.ctx.managers, setup.ctx.check_max_age_days)
     _WORKER = (setup.ctx, store)
 
 
@@ -1181,14 +1197,15 @@ def seed_bulk(cases: int, consultants: int, seed: int = DEFAULT_SEED,
         # The references are handed out here: the counters say so from the start.
         _save_counters(conn, last_numbers)
     ctx = _Context(seed, now, today, tz, tuple(team), tuple(managers),
-                   frozenset(rule_set.excluded_nationalities))
+                   frozenset(rule_set.excluded_nationalities),
+                   int(current_app.config["SUBMISSION_CHECK_MAX_AGE_DAYS"]))
     batches = [slots[i:i + batch_size] for i in range(0, len(slots), batch_size)]
     url = engine.url
     if workers > 1 and len(batches) > 1 and url.database not in (None, "", ":memory:"):
         saved = _in_pool(url.render_as_string(hide_password=False), rule_set, ctx, batches,
                          ids.following(), workers)
     else:
-        store = _Store(engine, rule_set, today, managers)
+        store = _Store(engine, rule_set, today, managers, ctx.check_max_age_days)
         saved = ((len(batch), store.save(_build(ctx, batch, ids))) for batch in batches)
     for done, rows in saved:
         counts.update(rows)

@@ -216,6 +216,27 @@ def test_latest_verdict_and_derived_columns_are_what_the_app_computes(seeded, db
                                                  "unchecked"}
 
 
+def test_deadlines_are_what_the_app_recomputes(seeded, db):
+    from caseapp.models import Deadline
+    from caseapp.services.checks import load_case_for_checks
+    from caseapp.services.deadlines import refresh_deadlines
+
+    rule_set = configured_rule_set()
+    stored = db.session.scalars(select(Deadline)).all()
+    assert {d.kind.value for d in stored} >= {"passport_expiry", "statement_stale",
+                                              "planned_submission"}
+    try:
+        for case in _cases(db):
+            case = load_case_for_checks(case.id)
+            refresh_deadlines(case, current_facts(case, clock.today()), rule_set)
+            changed = [*db.session.new, *db.session.deleted,
+                       *(o for o in db.session.dirty
+                         if isinstance(o, Deadline) and db.session.is_modified(o))]
+            assert changed == [], case.reference
+    finally:
+        db.session.rollback()
+
+
 def test_check_runs_are_the_real_rules_on_the_case_facts(seeded, db):
     rule_set = configured_rule_set()
     current = 0

@@ -28,7 +28,7 @@ from caseapp.models import Case, CaseNote, Deadline, DeadlineKind, InformationRe
 from caseapp.models.base import utcnow
 from caseapp.rules import CaseFacts, RuleSet
 from caseapp.rules.deadlines import DerivedDeadline, case_deadlines
-from caseapp.rules.workflow import CLOSED_STATUSES, CaseStatus
+from caseapp.rules.workflow import CLOSED_STATUSES, SUBMITTED_STATUSES, CaseStatus
 from caseapp.services import audit
 from caseapp.services.errors import NotAllowed, ValidationFailed
 
@@ -38,11 +38,15 @@ MAX_NOTE_EXCERPT = 80
 def derive(case: Any, facts: CaseFacts, rule_set: RuleSet, *, check_max_age_days: int,
            requests: list[Any], notes: list[Any]) -> list[DerivedDeadline]:
     """Every deadline ``case`` has now (a Case, or plain rows with the same attributes)."""
-    if case.status is not None and CaseStatus(case.status) in CLOSED_STATUSES:
+    status = None if case.status is None else CaseStatus(case.status)
+    if status in CLOSED_STATUSES:
         return []  # (a case being opened has no status until it is written: intake)
-    found = list(case_deadlines(facts, rule_set))
+    # Lodged with ImmD: the scheme's dates and the check's clock are behind it (a row may
+    # say so by its status alone, without the day it was lodged).
+    submitted = facts.submitted_on is not None or status in SUBMITTED_STATUSES
+    found = [] if submitted else list(case_deadlines(facts, rule_set))
     checked_at = getattr(case, "latest_check_at", None)
-    if (facts.submitted_on is None and checked_at is not None
+    if (not submitted and checked_at is not None
             and getattr(case, "latest_verdict", None) == "eligible"):
         from caseapp.clock import business_timezone
 
