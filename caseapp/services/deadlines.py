@@ -131,12 +131,6 @@ def outside_date_text(kind: DeadlineKind, due_on: date) -> str:
     return due_on.isoformat()
 
 
-def is_open(deadline: Deadline, today: date) -> bool:
-    """Not done, and not snoozed past ``today``."""
-    return deadline.done_at is None and (
-        deadline.snoozed_until is None or deadline.snoozed_until <= today)
-
-
 # ---- marking a deadline: done, or snoozed until a date ---------------------------------------
 
 MAX_REASON_LENGTH = 300

@@ -156,24 +156,24 @@ def _base_url() -> str | None:
     return str(base).rstrip("/") if base else None
 
 
+# A digest line's words per kind, naming nobody; {whom} is the person by role only.
+DIGEST_LINES = {
+    DeadlineKind.PASSPORT_EXPIRY: "Passport of {whom}: have it renewed",
+    DeadlineKind.STATEMENT_STALE:
+        "A bank statement stops counting: submit by then or get a newer one",
+    DeadlineKind.CHILD_TURNS_ADULT: "A child comes of age: submit before then",
+    DeadlineKind.CHECK_TOO_OLD:
+        "The eligible check gets too old to submit on: run the checks again",
+    DeadlineKind.PLANNED_SUBMISSION:
+        "Planned submission to ImmD: have the case reviewed and submitted",
+    DeadlineKind.IMMD_REPLY_DUE: "Reply due to ImmD's request",
+    DeadlineKind.FOLLOW_UP: "Follow-up: see the case's notes",
+}
+
+
 def describe(deadline: Deadline) -> str:
     """What the deadline is about, naming nobody: the person by role only."""
-    kind = deadline.kind
-    if kind is DeadlineKind.PASSPORT_EXPIRY:
-        return f"Passport of {_whom(deadline.person)}: have it renewed"
-    if kind is DeadlineKind.STATEMENT_STALE:
-        return "A bank statement stops counting: submit by then or get a newer one"
-    if kind is DeadlineKind.CHILD_TURNS_ADULT:
-        return "A child comes of age: submit before then"
-    if kind is DeadlineKind.CHECK_TOO_OLD:
-        return "The eligible check gets too old to submit on: run the checks again"
-    if kind is DeadlineKind.PLANNED_SUBMISSION:
-        return "Planned submission to ImmD: have the case reviewed and submitted"
-    if kind is DeadlineKind.IMMD_REPLY_DUE:
-        return "Reply due to ImmD's request"
-    if kind is DeadlineKind.FOLLOW_UP:
-        return "Follow-up: see the case's notes"
-    return kind.label
+    return DIGEST_LINES[deadline.kind].format(whom=_whom(deadline.person))
 
 
 def _whom(person: str) -> str:
