@@ -60,7 +60,7 @@ def attempt(email: str, password: str, address: str | None,
         row.reason = "throttled"
         db.session.commit()
         return Throttled(until)
-    user = users.authenticate(email, password)
+    user = users.check_password(known, password)
     if user is not None:
         row.succeeded, row.reason = True, ""
         db.session.commit()

@@ -67,7 +67,12 @@ def find_by_email(email: str) -> User | None:
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same answer for every failure)."""
-    user = find_by_email(email)
+    return check_password(find_by_email(email), password)
+
+
+def check_password(user: User | None, password: str) -> User | None:
+    """``user`` (looked up by the caller, or None for an unknown email) if active and this is
+    their password, else None. An unknown email costs the same hashing as a known one."""
     hasher = _hasher()
     try:
         hasher.verify(user.password_hash if user else _dummy_hash(hasher), password)

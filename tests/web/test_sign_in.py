@@ -247,16 +247,16 @@ def test_an_attempt_is_on_record_before_its_password_is_read(app, db, make_user,
     from caseapp.services import users as user_service
 
     make_user(Role.CONSULTANT, email="race@example.test")
-    real = user_service.authenticate
+    real = user_service.check_password
     seen_while_checking = []
 
-    def checking(email, password):
+    def checking(user, password):
         with db.engine.connect() as other:  # another connection: only what is committed
             seen_while_checking.append(other.execute(
                 select(SignIn.reason).order_by(SignIn.id.desc())).first())
-        return real(email, password)
+        return real(user, password)
 
-    monkeypatch.setattr(user_service, "authenticate", checking)
+    monkeypatch.setattr(user_service, "check_password", checking)
     sign_in(app.test_client(), "race@example.test", "guess")
     assert seen_while_checking == [("password",)]
 
